@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Builds the out-of-tree modules (driver, simulator, KUnit suites, harness modules) against a
+# kernel build tree, and the guest's test programs, inside the toolchain chroot.
+#
+# usage: scripts/build-modules.sh KBUILD_DIR
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kbuild=${1:?usage: build-modules.sh KBUILD_DIR}
+out=$GUNYAH_TOP/build
+mkdir -p "$out/bin"
+ksrc=$(readlink -f "$kbuild/source" 2>/dev/null || awk '/^KERNELSRC|^srctree/ {print $3}' "$kbuild/Makefile")
+[ -d "$ksrc" ] || ksrc=$(sed -n 's/^include \(.*\)\/Makefile$/\1/p' "$kbuild/Makefile")
+
+log "modules: building against $(cat "$kbuild/include/config/kernel.release")"
+in_chroot make -C "$kbuild" M="$GUNYAH_TOP" LLVM=1 CC="ccache clang" W=1 -j2 modules \
+	>"$out/modules.log" 2>&1 || { grep -E 'error|warning' "$out/modules.log" | head -40 >&2; cat "$out/modules.log" | tail -20 >&2; die "module build failed (log: $out/modules.log)"; }
+if grep -E ': warning:' "$out/modules.log" >&2; then
+	die "module build has warnings (log: $out/modules.log)"
+fi
+
+# Guest test programs: static, so the initramfs needs no libraries for them.
+cflags=(-static -O2 -g0 -Wall -Wextra -Wno-unused-parameter -Werror -pthread -D_GNU_SOURCE
+	-I"$GUNYAH_TOP/uapi" -I"$GUNYAH_TOP/c/include" -I"$ksrc/tools/testing/selftests")
+build_prog() {
+	local src=$1 dst=$2
+	in_chroot gcc "${cflags[@]}" -o "$dst" "$src" "${@:3}" || die "building $src failed"
+}
+mkdir -p "$out/tests" "$out/harness"
+build_prog "$GUNYAH_TOP/tests/guest/guest-exit.c" "$out/bin/guest-exit"
+for src in "$GUNYAH_TOP"/tests/selftests/*_test.c; do
+	[ -e "$src" ] || continue
+	build_prog "$src" "$out/tests/$(basename "$src" .c)"
+done
+for src in "$GUNYAH_TOP"/tests/harness/*.c; do
+	case "$src" in *harness_*) continue ;; esac # kernel modules
+	build_prog "$src" "$out/harness/$(basename "$src" .c)"
+done
+log "modules: $(find "$GUNYAH_TOP/c" "$GUNYAH_TOP/tests" -name '*.ko' | wc -l) modules, $(ls "$out/tests" | wc -l) test programs"

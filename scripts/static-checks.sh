@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Static checks: one line each, counts appended to $GUNYAH_COUNTS ("passed failed skipped").
+#
+# usage: scripts/static-checks.sh KBUILD_DIR
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kbuild=${1:?usage: static-checks.sh KBUILD_DIR}
+ksrc=$(sed -n 's/^include \(.*\)\/Makefile$/\1/p' "$kbuild/Makefile")
+counts=${GUNYAH_COUNTS:-/dev/null}
+log=$GUNYAH_TOP/build/static
+mkdir -p "$log"
+
+# check NAME CMD...: run CMD, its output to build/static/NAME.log; print one line.
+check() {
+	local name=$1
+	shift
+	if "$@" >"$log/$name.log" 2>&1; then
+		echo "ok   static $name"
+		echo "1 0 0" >>"$counts"
+	else
+		echo "FAIL static $name"
+		sed 's/^/    /' "$log/$name.log" | head -40
+		echo "0 1 0" >>"$counts"
+	fi
+}
+
+c_sources() {
+	git -C "$GUNYAH_TOP" ls-files -co --exclude-standard -- 'c/*.[ch]' 'tests/harness/*.c' \
+		'tests/selftests/*.[ch]' 'tests/guest/*.c' 'uapi/*.h' | sed "s|^|$GUNYAH_TOP/|"
+}
+
+checkpatch() {
+	local files
+	mapfile -t files < <(c_sources)
+	in_chroot perl "$ksrc/scripts/checkpatch.pl" --no-tree --strict --quiet --terse \
+		--max-line-length=100 -f "${files[@]}"
+}
+
+check checkpatch checkpatch
+[ -x "$GUNYAH_TOP/scripts/check-uapi.sh" ] && check uapi in_chroot "$GUNYAH_TOP/scripts/check-uapi.sh"
+exit 0
