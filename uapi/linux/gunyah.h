@@ -29,10 +29,10 @@
  * 0x00-0x07 and 0x0a are binary compatible with the Gunyah drivers already
  * deployed (same numbers, sizes and layouts, with the semantics the review
  * of the first posting settled on: a function's argument is always a
- * pointer), so existing VMMs keep working. 0x08 and 0x09 belong to a guest_memfd interface of later Gunyah
- * postings that this driver does not provide: they fail with ENOTTY and are
- * never reused. 0x0b-0x1f stay free for numbers the deployed interface may
- * still grow. This driver's own additions start at 0x20.
+ * pointer), so existing VMMs keep working. 0x08 and 0x09 belong to a
+ * guest_memfd interface of later Gunyah postings that this driver does not
+ * provide: they fail with ENOTTY and are never reused. 0x0b-0x1f stay free
+ * for numbers the deployed interface may still grow. This driver's own additions start at 0x20.
  *
  * Errors are given by errno name: the ioctl returns -1 and sets errno (the
  * driver returns the negative value). Besides those listed per ioctl:
@@ -126,7 +126,10 @@
  *                   space. Page aligned.
  * @memory_size: size of the region in bytes. Page aligned, not 0.
  * @userspace_addr: start of the memory in the calling process. Page aligned.
- *                  The range must be anonymous or shmem (memfd) memory;
+ *                  The range must be mapped writable (the pages are pinned
+ *                  for writing even when the guest may only read them) and
+ *                  be anonymous memory, shmem (memfd, MAP_SHARED |
+ *                  MAP_ANONYMOUS) or hugetlbfs (MAP_HUGETLB, MFD_HUGETLB);
  *                  mappings of regular files are refused.
  *
  * Page aligned means aligned to the host kernel's page size
@@ -162,14 +165,14 @@ struct gunyah_userspace_memory_region {
  * * EINVAL: an address or the size is not page aligned, memory_size is 0,
  *   guest_phys_addr + memory_size or userspace_addr + memory_size
  *   overflows, flags has an unknown bit or lacks GUNYAH_MEM_ALLOW_READ, or
- *   the user range is not anonymous or shmem memory.
+ *   the user range is not anonymous, shmem or hugetlbfs memory.
  * * EEXIST: the region overlaps an existing region of the VM, in guest
  *   physical or in user addresses, or its label is already used.
  * * EPERM: the caller does not run in the address space (mm) of the process
  *   that created the VM.
  * * ENOMEM: pinning the range would exceed RLIMIT_MEMLOCK (and the caller
  *   lacks CAP_IPC_LOCK), or allocation failed.
- * * EFAULT: part of the user range is not mapped.
+ * * EFAULT: part of the user range is not mapped, or not mapped writable.
  * * EBUSY: the VM has been started.
  */
 #define GUNYAH_VM_SET_USER_MEM_REGION	_IOW(GUNYAH_IOCTL_TYPE, 0x1, \
