@@ -6,7 +6,10 @@
 # Cached under $GUNYAH_CACHE/kernel-<variant>-<hash>, <hash> over the source version, the fragment
 # and this recipe's version. Prints the build directory (the O= tree) on stdout.
 #
-# usage: scripts/build-kernel.sh [gunyah-test|gunyah-bench]
+# The arm64 variant is only configured and prepared for out-of-tree modules (modules_prepare):
+# it is where the real SMCCC hypercall backend is built.
+#
+# usage: scripts/build-kernel.sh [gunyah-test|gunyah-bench|arm64]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -42,8 +45,14 @@ fi
 rm -rf --one-file-system "$out"
 mkdir -p "$out/build" "$GUNYAH_CACHE/ccache"
 
+arch=x86_64
+targets=(bzImage modules)
+if [ "$variant" = arm64 ]; then
+	arch=arm64
+	targets=(modules_prepare)
+fi
 kmake() {
-	in_chroot make -C "$src" O="$out/build" ARCH=x86_64 LLVM=1 CC="ccache clang" "$@"
+	in_chroot make -C "$src" O="$out/build" ARCH=$arch LLVM=1 CC="ccache clang" "$@"
 }
 
 log "kernel: configuring $variant (tinyconfig + $(basename "$frag"))"
@@ -65,9 +74,9 @@ while IFS= read -r line; do
 done <"$frag"
 [ "$missing" = 0 ] || die "kernel: the config fragment did not apply (see above)"
 
-log "kernel: building bzImage and modules with -j2 (about 20 minutes cold; log: $out/build.log)"
+log "kernel: building ${targets[*]} ($arch) with -j2 (up to 20 minutes cold; log: $out/build.log)"
 start=$SECONDS
-if ! kmake -j2 bzImage modules >"$out/build.log" 2>&1; then
+if ! kmake -j2 "${targets[@]}" >"$out/build.log" 2>&1; then
 	grep -E 'error|Error' "$out/build.log" | head -n 20 >&2
 	die "kernel build failed (log: $out/build.log)"
 fi

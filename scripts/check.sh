@@ -4,7 +4,8 @@
 # The test command (make check): every tier, one line per suite, then one summary line
 # "N passed, N failed" over all of them. Exits non-zero on any failure or kernel report.
 #
-# Tiers: static checks (scripts/static-checks.sh); the module build against the test kernel;
+# Tiers: static checks (scripts/static-checks.sh); the build matrix (arm64, distro headers:
+# scripts/build-matrix.sh); the module build against the test kernel;
 # the guest (KUnit modules, TAP programs, kmemleak, the console scanned for KASAN / lockdep /
 # WARN / BUG / Oops).
 set -uo pipefail
@@ -22,6 +23,9 @@ kbuild=$("$GUNYAH_TOP/scripts/build-kernel.sh" gunyah-test) || die "test kernel 
 
 tier "static checks"
 GUNYAH_COUNTS=$counts "$GUNYAH_TOP/scripts/static-checks.sh" "$kbuild"
+
+tier "build matrix"
+GUNYAH_COUNTS=$counts "$GUNYAH_TOP/scripts/build-matrix.sh"
 
 tier "build"
 if "$GUNYAH_TOP/scripts/build-modules.sh" "$kbuild"; then

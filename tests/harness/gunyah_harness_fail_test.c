@@ -26,6 +26,7 @@ static struct kunit_suite harness_suite = {
 	.name = "gunyah_harness_fail",
 	.test_cases = harness_cases,
 };
+
 kunit_test_suite(harness_suite);
 
 MODULE_DESCRIPTION("Harness self-test: a failing KUnit case");

@@ -9,14 +9,15 @@
 static int __init harness_kasan_init(void)
 {
 	size_t size = 24;
-	volatile char *p = kmalloc(size, GFP_KERNEL);
+	char *p = kmalloc(size, GFP_KERNEL);
 
 	if (!p)
 		return -ENOMEM;
+	OPTIMIZER_HIDE_VAR(p);
 	OPTIMIZER_HIDE_VAR(size);
 	pr_info("harness: reading past a %zu byte allocation on purpose\n", size);
-	pr_info("harness: read %d\n", p[size + 8]);
-	kfree((void *)p);
+	pr_info("harness: read %d\n", READ_ONCE(p[size + 8]));
+	kfree(p);
 	return 0;
 }
 module_init(harness_kasan_init);
