@@ -22,7 +22,7 @@ if grep -E ': warning:' "$out/modules.log" >&2; then
 fi
 
 # Guest test programs: static, so the initramfs needs no libraries for them.
-cflags=(-static -O2 -g0 -Wall -Wextra -Wno-unused-parameter -Werror -pthread -D_GNU_SOURCE
+cflags=(-static -O2 -g0 -Wall -Werror -pthread -D_GNU_SOURCE
 	-I"$GUNYAH_TOP/uapi" -I"$GUNYAH_TOP/c/include" -I"$ksrc/tools/testing/selftests")
 build_prog() {
 	local src=$1 dst=$2

@@ -19,8 +19,10 @@
 #include <linux/slab.h>
 #include <linux/unaligned.h>
 
+#include <gunyah/hypercall.h>
 #include <gunyah/rsc_mgr.h>
 #include <gunyah/sim.h>
+#include <gunyah/sim_guest.h>
 
 #include "../rsc_mgr.h"
 #include "gunyah_fdt.h"
@@ -648,11 +650,13 @@ static void vm_lifecycle_test(struct kunit *test)
 	struct gunyah_sim_vm_info info;
 	struct gunyah_sim_request req;
 	unsigned int i, vcpus = 0, bells = 0;
+	struct gunyah_hypercall_vcpu_run_resp resp;
+	u64 resume[3] = { }, vcpu_cap = 0;
 	struct page *pages;
 	size_t dtb_size;
 	int vmid;
 
-	pages = alloc_pages(GFP_KERNEL | __GFP_ZERO, 2);
+	pages = alloc_pages(GFP_KERNEL | __GFP_ZERO | __GFP_COMP, 2);
 	KUNIT_ASSERT_NOT_NULL(test, pages);
 	dtb_size = build_vm_config(page_address(pages) + 256, 4096, 3);
 	KUNIT_ASSERT_GT(test, dtb_size, 0);
@@ -704,6 +708,7 @@ static void vm_lifecycle_test(struct kunit *test)
 		if (res->entries[i].type == GUNYAH_RESOURCE_TYPE_VCPU) {
 			KUNIT_EXPECT_LT(test, res->entries[i].resource_label, 3);
 			KUNIT_EXPECT_GE(test, res->entries[i].virq, 32);
+			vcpu_cap = res->entries[i].cap_id;
 			vcpus++;
 		} else if (res->entries[i].type == GUNYAH_RESOURCE_TYPE_BELL_TX) {
 			KUNIT_EXPECT_GE(test, res->entries[i].resource_label, 5);
@@ -726,6 +731,19 @@ static void vm_lifecycle_test(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, gunyah_rm_vm_start(rm, vmid), 0);
 	KUNIT_EXPECT_TRUE(test, wait_sim_state(vmid, GUNYAH_RM_VM_STATUS_RUNNING));
+	/*
+	 * vcpu_run: the RETRY knob first, then a real run. There is no guest program in this
+	 * VM's memory, so the vCPU faults on a bad header.
+	 */
+	gunyah_sim_fault_vcpu_retry(1);
+	KUNIT_EXPECT_EQ(test, gunyah_hypercall_vcpu_run(vcpu_cap, resume, &resp),
+			GUNYAH_ERROR_RETRY);
+	KUNIT_ASSERT_EQ(test, gunyah_hypercall_vcpu_run(vcpu_cap, resume, &resp), GUNYAH_ERROR_OK);
+	KUNIT_EXPECT_EQ(test, resp.state, GUNYAH_VCPU_STATE_FAULT);
+	KUNIT_EXPECT_EQ(test, resp.state_data[0], GUNYAH_SIM_FAULT_BAD_HEADER);
+	/* A capability that is not a vCPU */
+	KUNIT_EXPECT_NE(test, gunyah_hypercall_vcpu_run(~0ULL, resume, &resp), GUNYAH_ERROR_OK);
+
 	/* The VM holds the parcel: it cannot be reclaimed while running. */
 	KUNIT_EXPECT_LT(test, gunyah_rm_mem_reclaim(rm, &parcel), 0);
 
