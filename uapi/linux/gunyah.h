@@ -759,6 +759,10 @@ __extension__ struct gunyah_vcpu_run {
  * Return: the length to pass to mmap() at offset 0 to map the
  * struct gunyah_vcpu_run: the host kernel's page size, at least
  * sizeof(struct gunyah_vcpu_run).
+ *
+ * mmap() of a vCPU fd fails with EINVAL for an offset other than 0, a
+ * length larger than this size or a private (not MAP_SHARED) mapping, and
+ * with EPERM for PROT_EXEC.
  */
 #define GUNYAH_VCPU_MMAP_SIZE			_IO(GUNYAH_IOCTL_TYPE, 0x6)
 
