@@ -23,7 +23,8 @@ fi
 
 # Guest test programs: static, so the initramfs needs no libraries for them.
 cflags=(-static -O2 -g0 -Wall -Werror -pthread -D_GNU_SOURCE
-	-I"$GUNYAH_TOP/uapi" -I"$GUNYAH_TOP/c/include" -I"$ksrc/tools/testing/selftests")
+	-I"$GUNYAH_TOP/uapi" -I"$GUNYAH_TOP/c/include" -I"$GUNYAH_TOP/tests/lib"
+	-I"$GUNYAH_TOP/tests/selftests" -I"$ksrc/tools/testing/selftests")
 build_prog() {
 	local src=$1 dst=$2
 	in_chroot gcc "${cflags[@]}" -o "$dst" "$src" "${@:3}" || die "building $src failed"
@@ -31,6 +32,11 @@ build_prog() {
 mkdir -p "$out/tests" "$out/harness"
 build_prog "$GUNYAH_TOP/tests/guest/guest-exit.c" "$out/bin/guest-exit"
 for src in "$GUNYAH_TOP"/tests/selftests/*_test.c; do
+	[ -e "$src" ] || continue
+	build_prog "$src" "$out/tests/$(basename "$src" .c)"
+done
+# The sample VMM (make demo runs it in the guest as /tests/gunyah-demo).
+for src in "$GUNYAH_TOP"/tests/vmm/*.c; do
 	[ -e "$src" ] || continue
 	build_prog "$src" "$out/tests/$(basename "$src" .c)"
 done

@@ -53,6 +53,14 @@ checkpatch() {
 	return $rc
 }
 
+# sparse over every C file of the modules (C=2: even those that are up to date).
+sparse() {
+	in_chroot make -C "$kbuild" M="$GUNYAH_TOP" LLVM=1 CC="ccache clang" C=2 -j2 modules \
+		>"$log/sparse-build.log" 2>&1 || { tail -n 20 "$log/sparse-build.log"; return 1; }
+	! grep -E ': (warning|error):' "$log/sparse-build.log"
+}
+
 check checkpatch checkpatch
+check sparse sparse
 [ -x "$GUNYAH_TOP/scripts/check-uapi.sh" ] && check uapi in_chroot "$GUNYAH_TOP/scripts/check-uapi.sh"
 exit 0

@@ -18,6 +18,7 @@
 typedef u8 gunyah_fdt_u8;
 typedef u32 gunyah_fdt_u32;
 typedef u64 gunyah_fdt_u64;
+typedef __be32 gunyah_fdt_be32_t;
 #else
 #include <endian.h>
 #include <stddef.h>
@@ -27,6 +28,7 @@ typedef u64 gunyah_fdt_u64;
 typedef uint8_t gunyah_fdt_u8;
 typedef uint32_t gunyah_fdt_u32;
 typedef uint64_t gunyah_fdt_u64;
+typedef uint32_t gunyah_fdt_be32_t;
 #endif
 
 #define GUNYAH_FDT_MAGIC	0xd00dfeedU
@@ -58,7 +60,7 @@ struct gunyah_fdt {
 
 static inline void gunyah_fdt_put32(struct gunyah_fdt *f, gunyah_fdt_u32 v)
 {
-	gunyah_fdt_u32 be = gunyah_fdt_be32(v);
+	gunyah_fdt_be32_t be = gunyah_fdt_be32(v);
 
 	if (f->err || f->off + 4 > f->cap) {
 		f->err = 1;
@@ -139,7 +141,7 @@ static inline void gunyah_fdt_prop(struct gunyah_fdt *f, const char *name, const
 
 static inline void gunyah_fdt_prop_u32(struct gunyah_fdt *f, const char *name, gunyah_fdt_u32 v)
 {
-	gunyah_fdt_u32 be = gunyah_fdt_be32(v);
+	gunyah_fdt_be32_t be = gunyah_fdt_be32(v);
 
 	gunyah_fdt_prop(f, name, &be, 4);
 }
@@ -147,7 +149,7 @@ static inline void gunyah_fdt_prop_u32(struct gunyah_fdt *f, const char *name, g
 /* A 64-bit value as two cells, most significant first. */
 static inline void gunyah_fdt_prop_u64(struct gunyah_fdt *f, const char *name, gunyah_fdt_u64 v)
 {
-	gunyah_fdt_u32 be[2] = { gunyah_fdt_be32((gunyah_fdt_u32)(v >> 32)),
+	gunyah_fdt_be32_t be[2] = { gunyah_fdt_be32((gunyah_fdt_u32)(v >> 32)),
 				 gunyah_fdt_be32((gunyah_fdt_u32)v) };
 
 	gunyah_fdt_prop(f, name, be, 8);
@@ -173,6 +175,7 @@ static inline size_t gunyah_fdt_finish(struct gunyah_fdt *f)
 {
 	const size_t struct_off = 40 + 16;
 	gunyah_fdt_u32 hdr[10];
+	gunyah_fdt_be32_t be[10];
 	size_t strings_off, total;
 	int i;
 
@@ -195,8 +198,8 @@ static inline size_t gunyah_fdt_finish(struct gunyah_fdt *f)
 	hdr[8] = (gunyah_fdt_u32)f->strings_len;	/* size_dt_strings */
 	hdr[9] = (gunyah_fdt_u32)(strings_off - struct_off);	/* size_dt_struct */
 	for (i = 0; i < 10; i++)
-		hdr[i] = gunyah_fdt_be32(hdr[i]);
-	memcpy(f->buf, hdr, sizeof(hdr));
+		be[i] = gunyah_fdt_be32(hdr[i]);
+	memcpy(f->buf, be, sizeof(be));
 	return total;
 }
 
