@@ -25,17 +25,26 @@ tc=$(toolchain_dir)
 srcver=$(awk '$1 == "linux-source-6.12" { print $2 }' "$tc/versions.txt")
 [ -n "$srcver" ] || die "linux-source-6.12 is not in the toolchain"
 
-src=$GUNYAH_CACHE/src/linux-source-$srcver
+# Test-kernel-only fixes, applied in order (tests/kernel/patches/*.patch, each explains itself).
+patches=("$GUNYAH_TOP"/tests/kernel/patches/*.patch)
+[ -e "${patches[0]}" ] || patches=()
+phash=$(cat /dev/null "${patches[@]}" | sha256sum | cut -c1-8)
+
+src=$GUNYAH_CACHE/src/linux-source-$srcver-p$phash
 if [ ! -f "$src/.complete" ]; then
-	log "kernel: unpacking linux-source-6.12 $srcver"
+	log "kernel: unpacking linux-source-6.12 $srcver (${#patches[@]} patches)"
 	rm -rf --one-file-system "$src" "$src.tmp"
 	mkdir -p "$src.tmp"
 	in_chroot tar -C "$src.tmp" --strip-components=1 -xf /usr/src/linux-source-6.12.tar.xz
+	for p in "${patches[@]}"; do
+		in_chroot patch -d "$src.tmp" -p1 --quiet --forward -i "$p" ||
+			die "kernel: patch $(basename "$p") does not apply"
+	done
 	touch "$src.tmp/.complete"
 	mv "$src.tmp" "$src"
 fi
 
-hash=$( (echo "$srcver $RECIPE"; cat "$frag") | sha256sum | cut -c1-16)
+hash=$( (echo "$srcver $RECIPE $phash"; cat "$frag") | sha256sum | cut -c1-16)
 out=$GUNYAH_CACHE/kernel-$variant-$hash
 if [ -f "$out/complete" ]; then
 	log "kernel: cached at $out"
