@@ -604,9 +604,10 @@ static void gunyah_vm_stop(struct gunyah_vm *ghvm)
  * The RM resets a VM in EXITED, READY or INIT_FAILED; in LOAD, INIT or AUTH it refuses and no
  * RESET notification ever comes (gunyah-abi-facts 4.3). So nothing is sent while the RM cannot
  * have left LOAD (VM_CONFIG_IMAGE never sent), and the wait for the RESET notification happens
- * only when the RM accepted VM_RESET. A refusal is an error only when VM_INIT had succeeded;
- * after a failed VM_CONFIG_IMAGE or VM_INIT the RM may legitimately be in a state it cannot
- * reset from.
+ * only when the RM accepted VM_RESET. A VM whose VM_INIT did not complete may sit in INIT: it is
+ * sent VM_INIT once more, so that VM_RESET (and later VM_DEALLOC_VMID) can succeed. A refusal
+ * is an error only when VM_INIT had succeeded; after a failed VM_CONFIG_IMAGE the RM may
+ * legitimately be in a state it cannot reset from.
  *
  * Context: process context, may sleep (up to the RPC timeout and vm_status_timeout_ms); no lock
  * held.
@@ -619,6 +620,17 @@ static void gunyah_vm_reset(struct gunyah_vm *ghvm)
 		return;
 
 	ret = gunyah_rm_vm_reset(ghvm->rm, ghvm->vmid);
+	if (ret && ghvm->boot_step == GUNYAH_VM_BOOT_CONFIG_SENT) {
+		/*
+		 * VM_INIT never completed (it failed on the way, or timed out), so the RM may hold
+		 * the VM in INIT, which it neither resets nor deallocates: the VM id would be lost
+		 * until the RM restarts. The only way out of INIT is VM_INIT (to READY, or to
+		 * INIT_FAILED if it fails in the RM); VM_RESET is accepted from both.
+		 */
+		if (!gunyah_rm_vm_init(ghvm->rm, ghvm->vmid))
+			ghvm->boot_step = GUNYAH_VM_BOOT_INIT_DONE;
+		ret = gunyah_rm_vm_reset(ghvm->rm, ghvm->vmid);
+	}
 	if (ret) {
 		if (ghvm->boot_step >= GUNYAH_VM_BOOT_INIT_DONE)
 			dev_err_ratelimited(ghvm->parent, "VM %u: failed to reset: %d\n",
