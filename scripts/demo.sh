@@ -26,11 +26,12 @@ fi
 out=$GUNYAH_TOP/build/guest-demo
 log "demo: booting the test kernel with the simulator"
 "$GUNYAH_TOP/scripts/run-guest.sh" "$kbuild" "$initramfs" demo "$out" 600
-sed -n '/@@GUNYAH-START/,/@@GUNYAH-DONE@@/p' "$out/results.log" | grep -v '^@@GUNYAH-\(START\|DONE\)'
+tr -d '\r' <"$out/results.log" | sed -n '/@@GUNYAH-START/,/@@GUNYAH-DONE@@/p' |
+	grep -v '^@@GUNYAH-\(START\|DONE\|DEMO\)'
 if [ "$(cat "$out/status")" != 1 ]; then
 	tail -n 30 "$out/console.log"
 	die "demo: the guest did not finish (status $(cat "$out/status"))"
 fi
-rc=$(sed -n 's/^@@GUNYAH-DEMO rc=\([0-9]*\)@@/\1/p' "$out/results.log")
+rc=$(tr -d '\r' <"$out/results.log" | sed -n 's/^@@GUNYAH-DEMO rc=\([0-9]*\)@@$/\1/p')
 [ "${rc:-0}" = 0 ] || die "demo: the sample VMM exited with status $rc"
 log "demo: done (kernel log: $out/console.log)"

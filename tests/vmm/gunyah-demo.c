@@ -318,10 +318,11 @@ static void serve_doorbell_request(struct demo *d)
 		die("the ioeventfd counted %lld writes, expected 1", count);
 	say("ioeventfd: eventfd %d fired (count %lld): guest wrote 1 to %#llx, no exit to the VMM",
 	    d->ioeventfd, count, REG_BELL_REQ);
+	say("irqfd: signalling eventfd %d: the kernel rings doorbell %u, waking vCPU 0",
+	    d->irqfd, BELL_IRQFD);
 	ret = ghv_eventfd_signal(d->irqfd);
 	if (ret)
 		die("signalling the irqfd: %s", strerror(-ret));
-	say("irqfd: signalled eventfd %d: the kernel rings doorbell %u", d->irqfd, BELL_IRQFD);
 }
 
 static void check_vcpu(struct ghv_vcpu *v, unsigned int n_mmio)
