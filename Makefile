@@ -13,7 +13,7 @@ SCRIPTS := $(TOP)/scripts
 # default.
 KDIR ?=
 
-.PHONY: help toolchain kernel modules check check-harness demo shell clean
+.PHONY: help toolchain kernel modules bindings check-bindings check check-harness demo shell clean
 
 help:
 	@echo 'Gunyah VM manager: targets'
@@ -23,6 +23,8 @@ help:
 	@echo '  make toolchain      create the Debian 13 toolchain chroot (cached)'
 	@echo '  make kernel         build the test kernel (cached)'
 	@echo '  make modules        build the modules against KDIR (default: the test kernel)'
+	@echo '  make bindings       regenerate the Rust bindings in bindings/ (bindgen, pinned)'
+	@echo '  make check-bindings check that bindings/ is what its inputs generate'
 	@echo '  make shell          boot the test guest with the modules loaded, interactively'
 	@echo '  make clean          remove build outputs from the work tree (caches stay)'
 
@@ -35,6 +37,12 @@ kernel:
 modules:
 	@kdir="$(KDIR)"; [ -n "$$kdir" ] || kdir=$$($(SCRIPTS)/build-kernel.sh gunyah-test); \
 	$(SCRIPTS)/build-modules.sh "$$kdir"
+
+bindings:
+	@$(SCRIPTS)/gen-bindings.sh
+
+check-bindings:
+	@$(SCRIPTS)/gen-bindings.sh --check
 
 check:
 	@$(SCRIPTS)/check.sh

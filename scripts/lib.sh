@@ -39,6 +39,7 @@ toolchain_packages() {
 # in_chroot CMD...: run CMD inside the toolchain chroot, in a private mount namespace, with
 # /proc, /dev, /sys, /tmp, the work tree and the cache mounted at the same paths as outside.
 # The mounts vanish with the namespace, so nothing needs unmounting, even after a crash.
+# CMD sees GUNYAH_IN_CHROOT=1 (see in_toolchain), so a script can re-run itself inside.
 in_chroot() {
 	local root
 	root=$(toolchain_dir)/root
@@ -61,6 +62,12 @@ in_chroot() {
 			HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8 \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			CCACHE_DIR="$cache/ccache" GUNYAH_CACHE="$cache" CI="${CI:-}" \
+			GUNYAH_IN_CHROOT=1 \
 			/bin/bash -c "cd \"\$0\" && exec \"\$@\"" "$cwd" "$@"
 	' in_chroot "$root" "$GUNYAH_TOP" "$GUNYAH_CACHE" "$@"
+}
+
+# in_toolchain: true when running inside the toolchain chroot (in_chroot sets GUNYAH_IN_CHROOT).
+in_toolchain() {
+	[ "${GUNYAH_IN_CHROOT:-}" = 1 ]
 }

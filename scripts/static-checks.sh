@@ -63,4 +63,6 @@ sparse() {
 check checkpatch checkpatch
 check sparse sparse
 [ -x "$GUNYAH_TOP/scripts/check-uapi.sh" ] && check uapi in_chroot "$GUNYAH_TOP/scripts/check-uapi.sh"
+# The committed Rust bindings are what bindgen makes of their inputs today.
+check bindings "$GUNYAH_TOP/scripts/gen-bindings.sh" --check
 exit 0

@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * arm64's <asm/ioctl.h> for bindgen on an amd64 toolchain (scripts/bindgen-flags.txt): arm64
+ * uses the asm-generic one.
+ */
+#include <asm-generic/ioctl.h>

@@ -1,0 +1,190 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Regenerate the committed Rust bindings with the toolchain's pinned bindgen and rustfmt:
+#
+#   bindings/uapi/x86_64.rs     <linux/gunyah.h> for userspace (the rust/gunyah crate)
+#   bindings/uapi/aarch64.rs    the same for arm64
+#   bindings/kernel/fn_abi.rs   <gunyah/fn_abi.h> for Rust kernel modules (no_std)
+#
+# Inputs: the C header, a helper header (scripts/bindgen-helpers*.h: typed constants for the
+# macros bindgen cannot evaluate, e.g. ioctl numbers), the flags (scripts/bindgen-flags.txt)
+# and stand-in headers (scripts/bindgen-include/). Each output starts with a provenance
+# comment: the tool versions and the sha256 of every input. The same inputs and toolchain give
+# the same bytes.
+#
+# usage: scripts/gen-bindings.sh [--check]
+#   --check  regenerate into a temporary directory and compare with bindings/; exit 1 (with a
+#            diff on stderr) if they differ. For CI: the committed files are what the inputs
+#            generate.
+#
+# Runs in the toolchain chroot: elsewhere (but on Debian 13 with bindgen installed) the script
+# re-runs itself there, which needs root. Fails unless bindgen is 0.71.x and its libclang is
+# clang 19.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() { die "usage: scripts/gen-bindings.sh [--check]"; }
+
+check=0
+[ $# -le 1 ] || usage
+case "${1:-}" in
+"") ;;
+--check) check=1 ;;
+*) usage ;;
+esac
+
+cd "$GUNYAH_TOP"
+
+# Run here inside the chroot, or on a Debian 13 system with bindgen (the chroot's distribution,
+# hence the same packages; the version checks below still apply); else re-run in the chroot.
+debian13() {
+	grep -qs '^13\.' /etc/debian_version && command -v bindgen >/dev/null
+}
+if ! in_toolchain && ! debian13; then
+	need_root "scripts/gen-bindings.sh (outside the toolchain chroot)"
+	in_chroot "$GUNYAH_TOP/scripts/gen-bindings.sh" "$@"
+	exit 0
+fi
+
+flags_file=scripts/bindgen-flags.txt
+out_dir=bindings
+
+# --- the pinned tools ---------------------------------------------------------
+
+command -v bindgen >/dev/null || die "bindgen not found (the toolchain's bindgen package)"
+command -v rustfmt >/dev/null || die "rustfmt not found (the toolchain's rustfmt package)"
+
+# (|| true: a failing probe leaves the version empty, and the check below says so.)
+bindgen_version=$(bindgen --version 2>/dev/null | sed -n 's/^bindgen \([0-9][0-9.]*\).*/\1/p' |
+	head -n 1) || true
+case $bindgen_version in
+0.71.*) ;;
+*) die "bindgen 0.71.x needed (the toolchain's), found '${bindgen_version:-none}'" ;;
+esac
+
+# The libclang bindgen loads; else the clang on PATH.
+clang_version=$(bindgen --version --verbose 2>/dev/null |
+	sed -n 's/^Clang: .*clang version \([0-9][0-9.]*\).*/\1/p' | head -n 1) || true
+if [ -z "$clang_version" ] && command -v clang >/dev/null; then
+	clang_version=$(clang --version | sed -n 's/.*clang version \([0-9][0-9.]*\).*/\1/p' |
+		head -n 1) || true
+fi
+case $clang_version in
+19.*) ;;
+*) die "clang 19 needed (the toolchain's libclang), found '${clang_version:-none}'" ;;
+esac
+
+rustfmt_version=$(rustfmt --version | sed -n 's/^rustfmt \([0-9][0-9.]*\).*/\1/p' |
+	head -n 1) || true
+
+# --- helpers ------------------------------------------------------------------
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# A fixed rustfmt configuration, so that no rustfmt.toml around changes the output.
+printf 'edition = "2021"\nnewline_style = "Unix"\n' >"$tmp/rustfmt.toml"
+
+# has_section NAME: does the flags file have a section [NAME]?
+has_section() {
+	grep -qx "\[$1\]" "$flags_file"
+}
+
+# section NAME: the arguments of section [NAME] of the flags file, one per line.
+section() {
+	awk -v want="[$1]" '
+		{ sub(/#.*/, ""); gsub(/^[ \t]+|[ \t]+$/, "") }
+		$0 == "" { next }
+		/^\[.*\]$/ { on = ($0 == want); next }
+		on { for (i = 1; i <= NF; i++) print $i }
+	' "$flags_file"
+}
+
+# generate OUT TRIPLE SPDX HEADER BINDGEN_SECTION "CLANG_SECTION..." INPUT...
+#   Run bindgen on HEADER for the clang target TRIPLE and write $dest/OUT: the provenance
+#   comment (licence SPDX, tool versions, sha256 of each INPUT), then the bindings with the
+#   RUST_CONST_HELPER_ prefix stripped, formatted with rustfmt.
+generate() {
+	local out=$1 triple=$2 spdx=$3 header=$4 bsec=$5 csecs=$6
+	shift 6
+	local bflags=() cflags=() more=() s f raw=$tmp/raw.rs body=$tmp/body.rs
+
+	for s in $bsec $csecs; do
+		has_section "$s" || die "$flags_file: no section [$s]"
+	done
+	mapfile -t bflags < <(section "$bsec")
+	for s in $csecs; do
+		mapfile -t more < <(section "$s")
+		cflags+=("${more[@]}")
+	done
+	bflags=("${bflags[@]//@TARGET@/$triple}")
+	cflags=("${cflags[@]//@TARGET@/$triple}")
+
+	rm -f "$raw"
+	bindgen "$header" "${bflags[@]}" --output "$raw" -- "${cflags[@]}" ||
+		die "bindgen failed for $out"
+	[ -s "$raw" ] || die "bindgen wrote nothing for $out"
+
+	{
+		echo "// SPDX-License-Identifier: $spdx"
+		echo "//"
+		echo "// Generated by scripts/gen-bindings.sh: do not edit. Change the inputs below, then"
+		echo "// run scripts/gen-bindings.sh (or make bindings) and commit the result."
+		echo "//"
+		echo "// Target: $triple"
+		echo "// Tools: bindgen $bindgen_version, clang $clang_version, rustfmt ${rustfmt_version:-unknown}"
+		echo "// Inputs (sha256):"
+		for f in "$@"; do
+			printf '//   %s  %s\n' "$(sha256sum <"$f" | cut -d' ' -f1)" "$f"
+		done
+		echo
+		sed 's/\bRUST_CONST_HELPER_//g' "$raw"
+	} >"$body"
+	rustfmt --config-path "$tmp/rustfmt.toml" "$body" || die "rustfmt failed for $out"
+
+	mkdir -p "$(dirname "$dest/$out")"
+	mv "$body" "$dest/$out"
+}
+
+# --- generate -----------------------------------------------------------------
+
+dest=$tmp/$out_dir
+mkdir -p "$dest"
+
+uapi_inputs=(uapi/linux/gunyah.h scripts/bindgen-helpers.h "$flags_file")
+
+generate uapi/x86_64.rs x86_64-linux-gnu "GPL-2.0 WITH Linux-syscall-note" \
+	scripts/bindgen-helpers.h uapi "uapi-clang uapi-clang-x86_64" \
+	"${uapi_inputs[@]}"
+
+mapfile -t shims < <(find scripts/bindgen-include/aarch64 -type f -name '*.h' | LC_ALL=C sort)
+generate uapi/aarch64.rs aarch64-linux-gnu "GPL-2.0 WITH Linux-syscall-note" \
+	scripts/bindgen-helpers.h uapi "uapi-clang uapi-clang-aarch64" \
+	"${uapi_inputs[@]}" "${shims[@]}"
+
+mapfile -t shims < <(find scripts/bindgen-include/kernel -type f -name '*.h' | LC_ALL=C sort)
+generate kernel/fn_abi.rs x86_64-linux-gnu "GPL-2.0" \
+	scripts/bindgen-helpers-fn-abi.h kernel "kernel-clang" \
+	c/include/gunyah/fn_abi.h scripts/bindgen-helpers-fn-abi.h "$flags_file" "${shims[@]}"
+
+# --- compare or install -------------------------------------------------------
+
+if [ $check = 1 ]; then
+	if diff -ru "$out_dir" "$dest" >"$tmp/diff" 2>&1; then
+		echo "bindings/ is up to date"
+		exit 0
+	fi
+	head -n 200 "$tmp/diff" >&2
+	echo "bindings/ is out of date: run scripts/gen-bindings.sh (or make bindings)"
+	exit 1
+fi
+
+for f in uapi/x86_64.rs uapi/aarch64.rs kernel/fn_abi.rs; do
+	mkdir -p "$out_dir/$(dirname "$f")"
+	cp "$dest/$f" "$out_dir/$f"
+	echo "wrote $out_dir/$f"
+done
+# Root wrote them (in the chroot): give them to the owner of the work tree.
+chown -R --reference=. "$out_dir" 2>/dev/null || true
