@@ -19,7 +19,8 @@ targets=("$@")
 stage() {
 	rm -rf "$1"
 	mkdir -p "$1"
-	cp -r "$GUNYAH_TOP/Kbuild" "$GUNYAH_TOP/c" "$GUNYAH_TOP/uapi" "$GUNYAH_TOP/tests" "$1/"
+	cp -r "$GUNYAH_TOP/Kbuild" "$GUNYAH_TOP/c" "$GUNYAH_TOP/uapi" "$GUNYAH_TOP/tests" \
+		"$GUNYAH_TOP/rust" "$GUNYAH_TOP/bindings" "$1/"
 	find "$1" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \) -delete
 }
 

@@ -15,9 +15,20 @@ ksrc=$(readlink -f "$kbuild/source" 2>/dev/null || awk '/^KERNELSRC|^srctree/ {p
 [ -d "$ksrc" ] || ksrc=$(sed -n 's/^include \(.*\)\/Makefile$/\1/p' "$kbuild/Makefile")
 
 log "modules: building against $(cat "$kbuild/include/config/kernel.release")"
-in_chroot make -C "$kbuild" M="$GUNYAH_TOP" LLVM=1 CC="ccache clang" W=1 -j2 modules \
-	>"$out/modules.log" 2>&1 || { grep -E 'error|warning' "$out/modules.log" | head -40 >&2; cat "$out/modules.log" | tail -20 >&2; die "module build failed (log: $out/modules.log)"; }
-if grep -E ': warning:' "$out/modules.log" >&2; then
+# Rust modules (rust/) build only when the kernel has CONFIG_RUST; they go through clippy.
+rust=()
+if grep -q '^CONFIG_RUST=y' "$kbuild/.config"; then
+	rust=(CLIPPY=1)
+else
+	log "modules: $(cat "$kbuild/include/config/kernel.release") has no CONFIG_RUST: Rust modules skipped"
+fi
+in_chroot make -C "$kbuild" M="$GUNYAH_TOP" LLVM=1 CC="ccache clang" W=1 "${rust[@]}" -j2 modules \
+	>"$out/modules.log" 2>&1 || {
+	grep -E 'error|warning' "$out/modules.log" | head -40 >&2
+	tail -n 20 "$out/modules.log" >&2
+	die "module build failed (log: $out/modules.log)"
+}
+if grep -E -A6 ': warning:|^warning' "$out/modules.log" >&2; then
 	die "module build has warnings (log: $out/modules.log)"
 fi
 
@@ -34,6 +45,11 @@ build_prog "$GUNYAH_TOP/tests/guest/guest-exit.c" "$out/bin/guest-exit"
 for src in "$GUNYAH_TOP"/tests/selftests/*_test.c; do
 	[ -e "$src" ] || continue
 	build_prog "$src" "$out/tests/$(basename "$src" .c)"
+done
+# 32-bit test programs: the driver's compat_ioctl path.
+for src in "$GUNYAH_TOP"/tests/selftests32/*_test.c; do
+	[ -e "$src" ] || continue
+	build_prog "$src" "$out/tests/$(basename "$src" .c)32" -m32
 done
 # The sample VMM (make demo runs it in the guest as /tests/gunyah-demo).
 for src in "$GUNYAH_TOP"/tests/vmm/*.c; do

@@ -5,7 +5,8 @@
 # "N passed, N failed" over all of them. Exits non-zero on any failure or kernel report.
 #
 # Tiers: static checks (scripts/static-checks.sh); the build matrix (arm64, distro headers:
-# scripts/build-matrix.sh); the module build against the test kernel;
+# scripts/build-matrix.sh); the Rust crate on the host (scripts/cargo-checks.sh); the module
+# build against the test kernel;
 # the guest (KUnit modules, TAP programs, kmemleak, the console scanned for KASAN / lockdep /
 # WARN / BUG / Oops).
 set -uo pipefail
@@ -23,6 +24,9 @@ kbuild=$("$GUNYAH_TOP/scripts/build-kernel.sh" gunyah-test) || die "test kernel 
 
 tier "static checks"
 GUNYAH_COUNTS=$counts "$GUNYAH_TOP/scripts/static-checks.sh" "$kbuild"
+
+tier "rust (host)"
+GUNYAH_COUNTS=$counts "$GUNYAH_TOP/scripts/cargo-checks.sh"
 
 tier "build matrix"
 GUNYAH_COUNTS=$counts "$GUNYAH_TOP/scripts/build-matrix.sh"

@@ -13,6 +13,7 @@ import re
 import sys
 
 RESULT = re.compile(r'^(\s*)(not ok|ok)\s+(\d+)\s*(?:-\s*)?(.*)$')
+LIBTEST = re.compile(r'^test (\S+) \.\.\. (ok|FAILED|ignored)')
 SKIP = re.compile(r'#\s*SKIP', re.IGNORECASE)
 
 # Kernel reports that fail the run whatever the tests said.
@@ -58,9 +59,16 @@ def sections(lines):
         yield cur[0], cur[1], 'unterminated', cur[2]
 
 
-def count_results(body):
+def count_results(body, kind='tap'):
     """Count the results one level below the document's top: KUnit cases or TAP tests."""
     results = []
+    if kind == 'rust':
+        for line in body:
+            m = LIBTEST.match(line)
+            if m:
+                desc = m.group(1) + (' # SKIP' if m.group(2) == 'ignored' else '')
+                results.append((0, m.group(2) != 'FAILED', str(len(results) + 1), desc))
+        return results, []
     for line in body:
         m = RESULT.match(line)
         if m:
@@ -102,14 +110,14 @@ def main():
                 passed += 1
                 print('ok   kmemleak: no leaks')
             continue
-        cases, outer = count_results(body)
+        cases, outer = count_results(body, kind)
         p = sum(1 for c in cases if c[1] and not SKIP.search(c[3]))
         s = sum(1 for c in cases if c[1] and SKIP.search(c[3]))
         bad = [c for c in cases if not c[1]]
         problems = []
         if kind == 'kunit' and any(not o[1] for o in outer) and not bad:
             problems.append('suite reported failure')
-        if kind == 'tap':
+        if kind in ('tap', 'rust'):
             rc = re.search(r'rc=(\d+)', end)
             rc = int(rc.group(1)) if rc else -1
             if rc not in (0, 4):
