@@ -17,6 +17,7 @@
 #include <linux/types.h>
 
 #include <linux/gunyah.h>
+#include <gunyah/compat.h>
 #include <gunyah/vm_mgr.h>
 
 /**

@@ -29,6 +29,7 @@
 #include <linux/wait.h>
 
 #include <linux/gunyah.h>
+#include <gunyah/compat.h>
 #include <gunyah/hypercall.h>
 #include <gunyah/rsc_mgr.h>
 #include <gunyah/vm_mgr.h>

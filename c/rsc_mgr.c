@@ -29,7 +29,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/unaligned.h>
+#include <gunyah/compat.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -1339,6 +1339,8 @@ static void gunyah_rm_remove(struct platform_device *pdev)
 	put_device(&rm->dev);	/* the probe's reference */
 }
 
+GUNYAH_PLATFORM_REMOVE_WRAPPER(gunyah_rm_remove);
+
 static const struct of_device_id gunyah_rm_of_match[] = {
 	{ .compatible = "gunyah-resource-manager" },
 	{ .compatible = "qcom,resource-manager-1-0" },
@@ -1354,7 +1356,7 @@ MODULE_DEVICE_TABLE(platform, gunyah_rm_id_table);
 
 static struct platform_driver gunyah_rm_driver = {
 	.probe = gunyah_rm_probe,
-	.remove = gunyah_rm_remove,
+	GUNYAH_PLATFORM_REMOVE(gunyah_rm_remove),
 	.driver = {
 		.name = "gunyah_rsc_mgr",
 		.of_match_table = gunyah_rm_of_match,

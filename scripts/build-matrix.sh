@@ -4,6 +4,8 @@
 # Builds the C modules against every kernel our users have, one line per target:
 #   arm64-6.12-llvm   an arm64 6.12 tree (LLVM=1, modules_prepare): the real SMCCC backend
 #   debian-6.12-gcc   Debian 13's linux-headers-amd64 (GCC, no Rust)
+#   debian-6.1-gcc    Debian 12's linux-headers-amd64 on the host (GCC 12, no Rust); installed
+#                     with apt-get when missing
 # Each target builds in its own copy of the sources under build/matrix/, W=1, and fails on any
 # warning. Counts go to $GUNYAH_COUNTS like the other tiers.
 #
@@ -13,7 +15,7 @@ set -uo pipefail
 
 counts=${GUNYAH_COUNTS:-/dev/null}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(arm64-6.12-llvm debian-6.12-gcc)
+[ ${#targets[@]} -gt 0 ] || targets=(arm64-6.12-llvm debian-6.12-gcc debian-6.1-gcc)
 
 # stage DIR: a copy of what kbuild needs, so targets do not share objects.
 stage() {
@@ -35,6 +37,18 @@ build_target() {
 	debian-6.12-gcc)
 		kdir=$(in_chroot bash -c 'ls -d /usr/src/linux-headers-*-amd64 | sort -V | tail -n 1')
 		in_chroot make -C "$kdir" M="$dir" W=1 -j2 modules
+		;;
+	debian-6.1-gcc)
+		# The host is Debian 12: its own headers package is the 6.1 distro kernel.
+		kdir=$(ls -d /usr/src/linux-headers-6.1*-amd64 2>/dev/null | sort -V | tail -n 1)
+		if [ -z "$kdir" ]; then
+			apt-get update -q >/dev/null &&
+				DEBIAN_FRONTEND=noninteractive apt-get install -y -q linux-headers-amd64 \
+				>/dev/null || { echo "cannot install linux-headers-amd64"; return 1; }
+			kdir=$(ls -d /usr/src/linux-headers-6.1*-amd64 | sort -V | tail -n 1)
+		fi
+		[ -d "$kdir" ] || { echo "no 6.1 headers (is the host Debian 12?)"; return 1; }
+		make -C "$kdir" M="$dir" W=1 -j2 modules
 		;;
 	*)
 		echo "unknown target $target"

@@ -28,13 +28,14 @@
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fs.h>
-#include <linux/hex.h>
 #include <linux/jiffies.h>
 #include <linux/kstrtox.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+
+#include <gunyah/compat.h>
 
 #include "sim_internal.h"
 

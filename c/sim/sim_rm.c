@@ -22,7 +22,7 @@
 #include <linux/minmax.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/unaligned.h>
+#include <gunyah/compat.h>
 
 #include "sim_internal.h"
 

@@ -11,8 +11,7 @@
 #include <linux/slab.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
-#include <linux/unaligned.h>
-#include <linux/wordpart.h>
+#include <gunyah/compat.h>
 
 #include <gunyah/sim_guest.h>
 

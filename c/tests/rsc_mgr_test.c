@@ -17,7 +17,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/unaligned.h>
+#include <gunyah/compat.h>
 
 #include <gunyah/hypercall.h>
 #include <gunyah/rsc_mgr.h>
