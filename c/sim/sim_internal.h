@@ -165,6 +165,23 @@ struct task_struct;
 
 /**
  * enum sim_counter - indexes of &gunyah_sim.counters, in struct gunyah_sim_counters order
+ * @SIM_CNT_RM_REQUESTS: &gunyah_sim_counters.rm_requests
+ * @SIM_CNT_RM_REPLIES: &gunyah_sim_counters.rm_replies
+ * @SIM_CNT_RM_NOTIFICATIONS: &gunyah_sim_counters.rm_notifications
+ * @SIM_CNT_TX_FRAGMENTS: &gunyah_sim_counters.tx_fragments
+ * @SIM_CNT_RX_FRAGMENTS: &gunyah_sim_counters.rx_fragments
+ * @SIM_CNT_RX_DROPPED: &gunyah_sim_counters.rx_dropped
+ * @SIM_CNT_TX_DROPPED: &gunyah_sim_counters.tx_dropped
+ * @SIM_CNT_PARCELS_LIVE: &gunyah_sim_counters.parcels_live
+ * @SIM_CNT_PARCELS_TOTAL: &gunyah_sim_counters.parcels_total
+ * @SIM_CNT_MEM_APPEND_MSGS: &gunyah_sim_counters.mem_append_msgs
+ * @SIM_CNT_PAGES_SHARED: &gunyah_sim_counters.pages_shared
+ * @SIM_CNT_VMIDS_LIVE: &gunyah_sim_counters.vmids_live
+ * @SIM_CNT_BELL_SENDS: &gunyah_sim_counters.bell_sends
+ * @SIM_CNT_VCPU_RUNS: &gunyah_sim_counters.vcpu_runs
+ * @SIM_CNT_MMIO_EXITS: &gunyah_sim_counters.mmio_exits
+ * @SIM_CNT_FAULTS_INJECTED: &gunyah_sim_counters.faults_injected
+ * @SIM_CNT_NR: the number of counters
  */
 enum sim_counter {
 	SIM_CNT_RM_REQUESTS,
@@ -319,6 +336,8 @@ struct sim_vm_config {
 /**
  * struct sim_vm - a VM the RM manages
  * @vmid: its VMID; immutable
+ * @born: rm.generation when it was allocated: parcels older than it were shared with an earlier
+ *        VM that had the same VMID, and it never takes them; immutable
  * @owner: the VM that allocated it (always the host); immutable
  * @state: RM_VM_* (rm.lock and &gunyah_sim.lock to write, except RUNNING -> EXITED by a guest
  *         which holds &gunyah_sim.lock only; read under either for states a guest cannot leave)
@@ -347,6 +366,7 @@ struct sim_vm_config {
  */
 struct sim_vm {
 	u16 vmid;
+	u64 born;
 	u16 owner;
 	u8 state;
 	bool notify_off;
@@ -413,6 +433,7 @@ struct sim_acl {
 /**
  * struct sim_parcel - a memory parcel (rm.lock; see DOC: Locking for the image parcel)
  * @handle: its handle; immutable
+ * @born: rm.generation when it was created; immutable
  * @label: label from the request; immutable
  * @trans_type: GUNYAH_SIM_PARCEL_SHARE or GUNYAH_SIM_PARCEL_LEND; immutable
  * @mem_type: NORMAL 0, IO 1; immutable
@@ -426,6 +447,7 @@ struct sim_acl {
  */
 struct sim_parcel {
 	u32 handle;
+	u64 born;
 	u32 label;
 	u8 trans_type;
 	u8 mem_type;
@@ -497,6 +519,7 @@ struct sim_faults {
  * @vms: VMID -> struct sim_vm
  * @parcels: handle -> struct sim_parcel
  * @next_handle: cyclic handle allocator state
+ * @generation: counts VM allocations and parcel creations, to order them
  * @ranges: every memory entry of every live parcel, by address (no overlaps)
  * @next_res_handle: next resource handle
  * @n_parcels: live parcels
@@ -521,6 +544,7 @@ struct sim_rm {
 	struct xarray vms;
 	struct xarray parcels;
 	u32 next_handle;
+	u64 generation;
 	struct rb_root ranges;
 	u32 next_res_handle;
 	u32 n_parcels;

@@ -31,7 +31,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/unaligned.h>
+#include <gunyah/compat.h>
 
 #include "sim_internal.h"
 
@@ -380,6 +380,7 @@ u32 sim_rm_mem_share(struct gunyah_sim *sim, u32 msg_id, const u8 *buf, size_t l
 		return ret == -ENOMEM ? RM_ERR_NOMEM : RM_ERR_NORESOURCE;
 	}
 	p->handle = handle;
+	p->born = ++sim->rm.generation;
 	sim->rm.n_parcels++;
 	sim_count(sim, SIM_CNT_PARCELS_LIVE);
 	sim_count(sim, SIM_CNT_PARCELS_TOTAL);
@@ -631,7 +632,8 @@ u32 sim_mem_vm_start(struct gunyah_sim *sim, struct sim_vm *vm, struct sim_parce
 		return RM_ERR_DENIED;
 
 	xa_for_each(&sim->rm.parcels, idx, q) {
-		if (q->pending)
+		/* a parcel older than the VM names an earlier VM that had its VMID */
+		if (q->pending || q->born < vm->born)
 			continue;
 		for (i = 0; i < q->n_acl; i++)
 			if (q->acl[i].vmid == vm->vmid)

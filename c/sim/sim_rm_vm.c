@@ -18,7 +18,7 @@
 #include <linux/minmax.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/unaligned.h>
+#include <gunyah/compat.h>
 
 #include "sim_internal.h"
 
@@ -197,6 +197,7 @@ static u32 rm_vm_alloc(struct gunyah_sim *sim, const struct sim_rm_req *req,
 	vm->owner = SIM_HOST_VMID;
 	vm->state = RM_VM_LOAD;
 	vm->image_handle = U32_MAX;
+	vm->born = ++sim->rm.generation;
 
 	if (!vmid) {
 		/* Dynamic VMIDs: the lowest free one from 0x80, 64 of them */
