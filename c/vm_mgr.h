@@ -15,6 +15,7 @@
 #include <linux/gunyah.h>
 #include <gunyah/rsc_mgr.h>
 #include <gunyah/vm_mgr.h>
+struct gunyah_rm_platform_ops;
 
 struct page;
 
@@ -32,6 +33,8 @@ struct page;
  * @parcel: what is shared or lent with the RM at VM start. Everything but mem_handle is
  *          constant once the mapping is made; mem_handle is GUNYAH_MEM_HANDLE_INVAL unless the
  *          RM holds the parcel. Protected by gunyah_vm.mm_lock
+ * @hook_ops: the platform ops registered when the parcel was shared (NULL if none): only
+ *            they undo the share; written under the VM's mm_lock at START
  * @leak: the pages are in a state the host must not rely on (a reclaim or a platform hook
  *        failed): they are never unpinned, so they never return to the page allocator.
  *        Protected by gunyah_vm.mm_lock
@@ -47,6 +50,7 @@ struct gunyah_vm_mem_mapping {
 	struct page **pages;
 	struct gunyah_rm_mem_acl_entry acl[2];
 	struct gunyah_rm_mem_parcel parcel;
+	const struct gunyah_rm_platform_ops *hook_ops;
 	bool leak;
 };
 

@@ -104,16 +104,19 @@ static int gunyah_rm_platform_hook_ret(int ret)
  * gunyah_rm_platform_pre_mem_share() - run the platform's pre_mem_share hook, if any
  * @rm: the RM the parcel is about to be given to
  * @parcel: the parcel
+ * @seen_by: set to the ops registered now (NULL if none): only they may undo the share later
  *
  * Context: process context, may sleep; takes gunyah_rm_platform_ops_lock for reading.
  * Return: 0 (also when no hook is registered) or the hook's negative errno.
  */
 static int gunyah_rm_platform_pre_mem_share(struct gunyah_rm *rm,
-					    struct gunyah_rm_mem_parcel *parcel)
+					    struct gunyah_rm_mem_parcel *parcel,
+					    const struct gunyah_rm_platform_ops **seen_by)
 {
 	int ret = 0;
 
 	down_read(&gunyah_rm_platform_ops_lock);
+	*seen_by = gunyah_rm_platform_ops;
 	if (gunyah_rm_platform_ops && gunyah_rm_platform_ops->pre_mem_share)
 		ret = gunyah_rm_platform_ops->pre_mem_share(rm, parcel);
 	up_read(&gunyah_rm_platform_ops_lock);
@@ -125,17 +128,23 @@ static int gunyah_rm_platform_pre_mem_share(struct gunyah_rm *rm,
  * gunyah_rm_platform_post_mem_reclaim() - run the platform's post_mem_reclaim hook, if any
  * @rm: the RM the parcel was taken back from
  * @parcel: the parcel
+ * @seen_by: the ops that were registered when the parcel was shared
+ *
+ * Only the ops that saw the share undo it: ops registered later, or another set of ops, are
+ * not called.
  *
  * Context: process context, may sleep; takes gunyah_rm_platform_ops_lock for reading.
- * Return: 0 (also when no hook is registered) or the hook's negative errno.
+ * Return: 0 (also when no hook is to be called) or the hook's negative errno.
  */
 static int gunyah_rm_platform_post_mem_reclaim(struct gunyah_rm *rm,
-					       struct gunyah_rm_mem_parcel *parcel)
+					       struct gunyah_rm_mem_parcel *parcel,
+					       const struct gunyah_rm_platform_ops *seen_by)
 {
 	int ret = 0;
 
 	down_read(&gunyah_rm_platform_ops_lock);
-	if (gunyah_rm_platform_ops && gunyah_rm_platform_ops->post_mem_reclaim)
+	if (gunyah_rm_platform_ops && gunyah_rm_platform_ops == seen_by &&
+	    gunyah_rm_platform_ops->post_mem_reclaim)
 		ret = gunyah_rm_platform_ops->post_mem_reclaim(rm, parcel);
 	up_read(&gunyah_rm_platform_ops_lock);
 
@@ -748,7 +757,8 @@ static int gunyah_vm_mem_share(struct gunyah_vm *ghvm, struct gunyah_vm_mem_mapp
 
 	lockdep_assert_held(&ghvm->mm_lock);
 
-	ret = gunyah_rm_platform_pre_mem_share(ghvm->rm, &mapping->parcel);
+	ret = gunyah_rm_platform_pre_mem_share(ghvm->rm, &mapping->parcel,
+					       &mapping->hook_ops);
 	if (ret) {
 		dev_err_ratelimited(ghvm->parent,
 				    "VM %u: the platform refused to give region %u to the VM: %d\n",
@@ -763,7 +773,8 @@ static int gunyah_vm_mem_share(struct gunyah_vm *ghvm, struct gunyah_vm_mem_mapp
 	if (ret) {
 		dev_err_ratelimited(ghvm->parent, "VM %u: failed to %s region %u: %d\n",
 				    ghvm->vmid, lend ? "lend" : "share", mapping->label, ret);
-		if (gunyah_rm_platform_post_mem_reclaim(ghvm->rm, &mapping->parcel)) {
+		if (gunyah_rm_platform_post_mem_reclaim(ghvm->rm, &mapping->parcel,
+							mapping->hook_ops)) {
 			dev_err_ratelimited(ghvm->parent,
 					    "VM %u: the platform failed to take region %u back; its pages will be leaked\n",
 					    ghvm->vmid, mapping->label);
@@ -826,7 +837,8 @@ static void gunyah_vm_mem_reclaim(struct gunyah_vm *ghvm, struct gunyah_vm_mem_m
 		return;
 	}
 
-	ret = gunyah_rm_platform_post_mem_reclaim(ghvm->rm, &mapping->parcel);
+	ret = gunyah_rm_platform_post_mem_reclaim(ghvm->rm, &mapping->parcel,
+						  mapping->hook_ops);
 	if (ret) {
 		dev_err_ratelimited(ghvm->parent,
 				    "VM %u: the platform failed to take region %u back: %d; leaking its %lu pages\n",
