@@ -30,7 +30,7 @@
 #include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/types.h>
-#include <linux/unaligned.h>
+#include <gunyah/compat.h>
 #include <linux/wait.h>
 
 #include <linux/gunyah.h>
@@ -754,6 +754,9 @@ static long gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 
 	if (READ_ONCE(vcpu->run->immediate_exit))
 		return -EINTR;
+	/* A removed vCPU must not start the VM: it could never run in it */
+	if (READ_ONCE(vcpu->detached))
+		return -ENODEV;
 
 	/* 0 once the VM has been started, even if that start failed: the check below reports it */
 	ret = gunyah_vm_ensure_started(ghvm);
