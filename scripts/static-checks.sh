@@ -29,7 +29,7 @@ check() {
 
 c_sources() {
 	git -C "$GUNYAH_TOP" ls-files -co --exclude-standard -- 'c/*.[ch]' 'tests/harness/*.c' \
-		'tests/selftests/*.[ch]' 'tests/guest/*.c' 'uapi/*.h' | sed "s|^|$GUNYAH_TOP/|"
+		'tests/selftests/*.[ch]' 'tests/selftests32/*.c' 'tests/guest/*.c' 'tests/vmm/*.c' 'uapi/*.h' | sed "s|^|$GUNYAH_TOP/|"
 }
 
 checkpatch() {
