@@ -3,7 +3,7 @@
 #
 # Builds the C modules against every kernel our users have, one line per target:
 #   arm64-6.12-llvm   an arm64 6.12 tree (LLVM=1, modules_prepare): the real SMCCC backend
-#   debian-6.12-gcc   Debian 13's linux-headers-amd64 (GCC, no Rust)
+#   debian-6.12-gcc   Debian 13's linux-headers-amd64 (GCC, no Rust, with sparse)
 #   debian-6.1-gcc    Debian 12's linux-headers-amd64 on the host (GCC 12, no Rust); installed
 #                     with apt-get when missing
 # Each target builds in its own copy of the sources under build/matrix/, W=1, and fails on any
@@ -36,7 +36,8 @@ build_target() {
 		;;
 	debian-6.12-gcc)
 		kdir=$(in_chroot bash -c 'ls -d /usr/src/linux-headers-*-amd64 | sort -V | tail -n 1')
-		in_chroot make -C "$kdir" M="$dir" W=1 -j2 modules
+		# sparse too (C=1): the test kernel's sparse pass runs with clang
+		in_chroot make -C "$kdir" M="$dir" W=1 C=1 -j2 modules
 		;;
 	debian-6.1-gcc)
 		# The host is Debian 12: its own headers package is the 6.1 distro kernel.
