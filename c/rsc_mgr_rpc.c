@@ -777,7 +777,9 @@ static int gunyah_rm_mem_share_first(struct gunyah_rm *rm, u32 message_id,
  * gunyah_rm_mem_share_common() - share or lend a parcel, in as many messages as it takes
  * @rm: the RM
  * @message_id: GUNYAH_RM_RPC_MEM_LEND or GUNYAH_RM_RPC_MEM_SHARE
- * @parcel: the parcel; mem_handle is set on success, GUNYAH_MEM_HANDLE_INVAL otherwise
+ * @parcel: the parcel; mem_handle is set on success, and on a failure after which the RM still
+ *          holds the parcel (a failed MEM_APPEND whose undo failed); GUNYAH_MEM_HANDLE_INVAL
+ *          otherwise
  *
  * If an APPEND fails, the parcel is reclaimed.
  *
@@ -804,10 +806,17 @@ static int gunyah_rm_mem_share_common(struct gunyah_rm *rm, u32 message_id,
 		ret = gunyah_rm_mem_append(rm, mem_handle, parcel->mem_entries + n_mem,
 					   parcel->n_mem_entries - n_mem);
 		if (ret) {
-			if (gunyah_rm_mem_reclaim_handle(rm, mem_handle))
+			/*
+			 * If the undo fails too, the RM still holds the (pending) parcel: say so
+			 * through mem_handle, so that the caller neither frees nor reuses the
+			 * memory before a later reclaim succeeds.
+			 */
+			if (gunyah_rm_mem_reclaim_handle(rm, mem_handle)) {
 				dev_err_ratelimited(gunyah_rm_dev(rm),
 						    "failed to reclaim parcel %#x after a failed append\n",
 						    mem_handle);
+				parcel->mem_handle = mem_handle;
+			}
 			return ret;
 		}
 	}
@@ -819,7 +828,9 @@ static int gunyah_rm_mem_share_common(struct gunyah_rm *rm, u32 message_id,
 /**
  * gunyah_rm_mem_share() - share memory with other VMs (MEM_SHARE)
  * @rm: the RM
- * @parcel: the parcel; its ACL must include the host. mem_handle is set on success,
+ * @parcel: the parcel; its ACL must include the host. mem_handle as for
+ *          gunyah_rm_mem_share_common(): set on success (or if the RM still holds a failed
+ *          parcel),
  *          GUNYAH_MEM_HANDLE_INVAL otherwise
  *
  * Context: process context, may sleep.

@@ -773,6 +773,12 @@ static int gunyah_vm_mem_share(struct gunyah_vm *ghvm, struct gunyah_vm_mem_mapp
 	if (ret) {
 		dev_err_ratelimited(ghvm->parent, "VM %u: failed to %s region %u: %d\n",
 				    ghvm->vmid, lend ? "lend" : "share", mapping->label, ret);
+		/*
+		 * A half-made parcel the RM could not take back is still the RM's: the teardown
+		 * reclaims it like any other (and leaks the pages if that fails again).
+		 */
+		if (mapping->parcel.mem_handle != GUNYAH_MEM_HANDLE_INVAL)
+			return ret;
 		if (gunyah_rm_platform_post_mem_reclaim(ghvm->rm, &mapping->parcel,
 							mapping->hook_ops)) {
 			dev_err_ratelimited(ghvm->parent,
