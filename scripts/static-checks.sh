@@ -29,7 +29,8 @@ check() {
 
 c_sources() {
 	git -C "$GUNYAH_TOP" ls-files -co --exclude-standard -- 'c/*.[ch]' 'tests/harness/*.c' \
-		'tests/selftests/*.[ch]' 'tests/selftests32/*.c' 'tests/guest/*.c' 'tests/vmm/*.c' 'uapi/*.h' | sed "s|^|$GUNYAH_TOP/|"
+		'tests/selftests/*.[ch]' 'tests/selftests32/*.c' 'tests/guest/*.c' 'uapi/*.h' \
+		'tests/bench/*.[ch]' 'tests/lib/gunyah_bench.h' | sed "s|^|$GUNYAH_TOP/|"
 }
 
 checkpatch() {
@@ -65,4 +66,6 @@ check sparse sparse
 [ -x "$GUNYAH_TOP/scripts/check-uapi.sh" ] && check uapi in_chroot "$GUNYAH_TOP/scripts/check-uapi.sh"
 # The committed Rust bindings are what bindgen makes of their inputs today.
 check bindings "$GUNYAH_TOP/scripts/gen-bindings.sh" --check
+# Documentation/: kernel-doc clean where it includes it, every reference found, every ioctl named.
+check docs "$GUNYAH_TOP/scripts/check-docs.sh" "$kbuild"
 exit 0
