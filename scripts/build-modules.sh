@@ -56,6 +56,13 @@ for src in "$GUNYAH_TOP"/tests/vmm/*.c; do
 	[ -e "$src" ] || continue
 	build_prog "$src" "$out/tests/$(basename "$src" .c)"
 done
+# Benchmark programs (make bench runs them in the guest as /tests/bench/*).
+rm -rf "$out/bench"
+mkdir -p "$out/bench"
+for src in "$GUNYAH_TOP"/tests/bench/*.c; do
+	[ -e "$src" ] || continue
+	build_prog "$src" "$out/bench/$(basename "$src" .c)"
+done
 for src in "$GUNYAH_TOP"/tests/harness/*.c; do
 	case "$src" in *harness_*) continue ;; esac # kernel modules
 	build_prog "$src" "$out/harness/$(basename "$src" .c)"

@@ -43,6 +43,11 @@ cp "$GUNYAH_TOP/tests/guest/init" "$root/init"
 cp "$GUNYAH_TOP/build/bin/guest-exit" "$root/sbin/"
 cp "$GUNYAH_TOP"/build/tests/* "$root/tests/" 2>/dev/null || true
 cp "$GUNYAH_TOP"/build/harness/* "$root/tests/harness/" 2>/dev/null || true
+# The benchmark programs (the guest's "bench" plan runs them; scripts/build-modules.sh builds them).
+if [ -d "$GUNYAH_TOP/build/bench" ]; then
+	mkdir -p "$root/tests/bench"
+	cp "$GUNYAH_TOP"/build/bench/* "$root/tests/bench/" 2>/dev/null || true
+fi
 # The Rust crate's integration tests (scripts/cargo-checks.sh builds them).
 if [ -d "$GUNYAH_TOP/build/rust-guest" ]; then
 	mkdir -p "$root/tests/rust"
