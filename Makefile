@@ -114,6 +114,7 @@ install:
 	echo "install: Gunyah modules for $$kver are in $$dst"
 
 # DKMS rebuilds the modules for every kernel installed later (AUTOINSTALL in dkms.conf).
+# KERNELVER=<release> builds for that installed kernel instead of the running one.
 dkms-install:
 	@set -e; \
 	[ "$$(id -u)" = 0 ] || { echo "dkms-install: run as root" >&2; exit 1; }; \
@@ -125,8 +126,8 @@ dkms-install:
 	mkdir -p "$(DKMS_SRC)"; \
 	tar -C "$(TOP)" $(DKMS_EXCLUDES) -cf - $(DKMS_FILES) | tar -C "$(DKMS_SRC)" -xf -; \
 	dkms add -m gunyah -v $(VERSION); \
-	dkms build -m gunyah -v $(VERSION); \
-	dkms install -m gunyah -v $(VERSION)
+	dkms build -m gunyah -v $(VERSION) $(if $(KERNELVER),-k $(KERNELVER)); \
+	dkms install -m gunyah -v $(VERSION) $(if $(KERNELVER),-k $(KERNELVER))
 
 dkms-uninstall:
 	@set -e; \
