@@ -4,6 +4,8 @@
 # Builds the C modules against every kernel our users have, one line per target:
 #   arm64-6.12-llvm   an arm64 6.12 tree (LLVM=1, modules_prepare): the real SMCCC backend
 #   debian-6.12-gcc   Debian 13's linux-headers-amd64 (GCC, no Rust, with sparse)
+#   dkms-debian-6.12  make dkms-install for Debian 13's 6.12 kernel, in the toolchain chroot
+#                     (dkms add, build, install; then dkms-uninstall)
 #   debian-6.1-gcc    Debian 12's linux-headers-amd64 on the host (GCC 12, no Rust); installed
 #                     with apt-get when missing
 # Each target builds in its own copy of the sources under build/matrix/, W=1, and fails on any
@@ -15,7 +17,7 @@ set -uo pipefail
 
 counts=${GUNYAH_COUNTS:-/dev/null}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(arm64-6.12-llvm debian-6.12-gcc debian-6.1-gcc)
+[ ${#targets[@]} -gt 0 ] || targets=(arm64-6.12-llvm debian-6.12-gcc dkms-debian-6.12 debian-6.1-gcc)
 
 # stage DIR: a copy of what kbuild needs, so targets do not share objects.
 stage() {
@@ -38,6 +40,21 @@ build_target() {
 		kdir=$(in_chroot bash -c 'ls -d /usr/src/linux-headers-*-amd64 | sort -V | tail -n 1')
 		# sparse too (C=1): the test kernel's sparse pass runs with clang
 		in_chroot make -C "$kdir" M="$dir" W=1 C=1 -j2 modules
+		;;
+	dkms-debian-6.12)
+		# What README.md tells a Debian user to do, for the distro kernel of the chroot.
+		in_chroot bash -c '
+			set -e
+			cd "$1"
+			kver=$(ls /lib/modules | grep -- "-amd64$" | sort -V | tail -n 1)
+			make dkms-install KERNELVER="$kver"
+			ls /lib/modules/$kver/updates/dkms/gunyah_rsc_mgr.ko* >/dev/null
+			# one line per installed module, as the count of the summary line expects
+			for m in /lib/modules/$kver/updates/dkms/gunyah*.ko*; do
+				echo "  LD [M]  ${m%.ko*}.ko"
+			done
+			make dkms-uninstall
+		' dkms "$GUNYAH_TOP"
 		;;
 	debian-6.1-gcc)
 		# The host is Debian 12: its own headers package is the 6.1 distro kernel.
