@@ -30,13 +30,14 @@ DKMS_EXCLUDES := --exclude-vcs --exclude=target --exclude='*.o' --exclude='*.ko'
 INSTALL_MODULES := gunyah_rsc_mgr gunyah_vcpu gunyah_irqfd gunyah_ioeventfd gunyah_hypercall \
 	gunyah_sim
 
-.PHONY: help toolchain kernel modules bindings check-bindings check check-harness check-docs \
+.PHONY: help toolchain kernel modules bindings check-bindings check check-harness check-docs fuzz \
 	demo shell install dkms-install dkms-uninstall clean
 
 help:
 	@echo 'Gunyah VM manager: targets'
 	@echo '  make demo           set up what is missing, boot the test kernel, run the sample VM'
 	@echo '  make check          every test tier; ends with "N passed, N failed"'
+	@echo '  make fuzz           the ioctl fuzzer alone, FUZZ_CALLS=1000000 calls (FUZZ_SEED to repeat)'
 	@echo '  make check-harness  prove the harness turns red on failures, KASAN and hangs'
 	@echo '  make bench          benchmark kernel in QEMU: ratios against same-boot floors'
 	@echo '  make toolchain      create the Debian 13 toolchain chroot (cached)'
@@ -69,6 +70,10 @@ check-bindings:
 
 check:
 	@$(SCRIPTS)/check.sh
+
+# The ioctl fuzzer alone, longer: FUZZ_CALLS (default 1000000), FUZZ_SEED to repeat a run.
+fuzz:
+	@$(SCRIPTS)/fuzz.sh
 
 check-harness:
 	@$(SCRIPTS)/check-harness.sh

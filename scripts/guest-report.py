@@ -140,6 +140,21 @@ def main():
                 if l.strip().startswith('#') and not SKIP.search(l):
                     print(f'    {l.strip()}')
 
+    # What the reliability tests counted (issue 9): printed whatever their result.
+    tallies = [
+        ('faults injected', re.compile(r'# faults injected: (\d+)')),
+        ('transport cases', re.compile(r'transport cases: (\d+)')),
+        ('fuzz calls', re.compile(r'^# fuzz: (\d+) calls \(')),
+        ('concurrency iterations', re.compile(r'# concurrency iterations: (\d+)')),
+    ]
+    found = []
+    for what, pat in tallies:
+        total = sum(int(m.group(1)) for m in (pat.search(l) for l in res) if m)
+        if total:
+            found.append(f'{what} {total}')
+    if found:
+        print('     counts: ' + ', '.join(found))
+
     for line in res:
         m = re.match(r'^@@GUNYAH-ERROR (.*)@@', line)
         if m:
