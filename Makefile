@@ -106,11 +106,12 @@ install:
 	if [ "$$(id -u)" != 0 ] && [ -z "$(INSTALL_MOD_PATH)" ]; then \
 		echo "install: run as root (or set INSTALL_MOD_PATH)" >&2; exit 1; \
 	fi; \
-	kver=$$(cat "$$kdir/include/config/kernel.release"); \
 	llvm=; if grep -qs '^CONFIG_CC_IS_CLANG=y' "$$kdir/.config"; then llvm=LLVM=1; fi; \
 	$(MAKE) -C "$$kdir" M="$(TOP)" $$llvm modules; \
 	$(MAKE) -C "$$kdir" M="$(TOP)" $$llvm INSTALL_MOD_DIR=extra modules_install; \
-	dst="$(INSTALL_MOD_PATH)/lib/modules/$$kver/extra"; \
+	: "the release modules_install used (Debian's headers name it unlike kernel.release)"; \
+	ko=$$(ls -t "$(INSTALL_MOD_PATH)"/lib/modules/*/extra/c/gunyah_rsc_mgr.ko* | head -n 1); \
+	dst=$${ko%/c/*}; kver=$$(basename "$$(dirname "$$dst")"); \
 	for m in $$(sed -e 's|^$(TOP)/||' -e 's/\.k\{0,1\}o$$//' "$(TOP)/modules.order"); do \
 		case " $(INSTALL_MODULES) " in *" $${m##*/} "*) continue ;; esac; \
 		rm -f "$$dst/$$m.ko" "$$dst/$$m.ko.gz" "$$dst/$$m.ko.xz" "$$dst/$$m.ko.zst"; \
