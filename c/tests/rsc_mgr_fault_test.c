@@ -1208,42 +1208,15 @@ static void ft_exit(struct kunit *test)
 static size_t ft_build_config(void *buf, size_t cap)
 {
 	struct gunyah_fdt *f = kzalloc(sizeof(*f), GFP_KERNEL);
-	char name[16];
+	u32 labels[FT_BELLS];
 	unsigned int i;
 	size_t size;
 
 	if (!f)
 		return 0;
-	gunyah_fdt_init(f, buf, cap);
-	gunyah_fdt_begin_node(f, "");
-	gunyah_fdt_prop_u32(f, "#address-cells", 2);
-	gunyah_fdt_prop_u32(f, "#size-cells", 2);
-	gunyah_fdt_begin_node(f, "cpus");
-	for (i = 0; i < FT_VCPUS; i++) {
-		snprintf(name, sizeof(name), "cpu@%u", i);
-		gunyah_fdt_begin_node(f, name);
-		gunyah_fdt_prop_str(f, "device_type", "cpu");
-		gunyah_fdt_prop_u32(f, "reg", i);
-		gunyah_fdt_end_node(f);
-	}
-	gunyah_fdt_end_node(f);
-	gunyah_fdt_begin_node(f, "qcom,vm-config");
-	gunyah_fdt_prop_str(f, "vm-type", "aarch64-guest");
-	gunyah_fdt_begin_node(f, "memory");
-	gunyah_fdt_prop_u64(f, "base-address", FT_VM_BASE);
-	gunyah_fdt_end_node(f);
-	gunyah_fdt_begin_node(f, "vdevices");
-	for (i = 0; i < FT_BELLS; i++) {
-		snprintf(name, sizeof(name), "bell-%u", i);
-		gunyah_fdt_begin_node(f, name);
-		gunyah_fdt_prop_str(f, "vdevice-type", "doorbell");
-		gunyah_fdt_prop_u32(f, "label", 5 + i);
-		gunyah_fdt_end_node(f);
-	}
-	gunyah_fdt_end_node(f);
-	gunyah_fdt_end_node(f);
-	gunyah_fdt_end_node(f);
-	size = gunyah_fdt_finish(f);
+	for (i = 0; i < FT_BELLS; i++)
+		labels[i] = 5 + i;
+	size = gunyah_fdt_vm_config(f, buf, cap, FT_VCPUS, labels, FT_BELLS, FT_VM_BASE);
 	kfree(f);
 	return size;
 }

@@ -584,43 +584,13 @@ static struct kunit_suite rpc_suite = {
 
 static size_t build_vm_config(void *buf, size_t cap, unsigned int n_vcpus)
 {
+	static const u32 labels[] = { 5, 6 };
 	struct gunyah_fdt *f = kzalloc(sizeof(*f), GFP_KERNEL);
-	char name[16];
-	unsigned int i;
 	size_t size;
 
 	if (!f)
 		return 0;
-	gunyah_fdt_init(f, buf, cap);
-	gunyah_fdt_begin_node(f, "");
-	gunyah_fdt_prop_u32(f, "#address-cells", 2);
-	gunyah_fdt_prop_u32(f, "#size-cells", 2);
-	gunyah_fdt_begin_node(f, "cpus");
-	for (i = 0; i < n_vcpus; i++) {
-		snprintf(name, sizeof(name), "cpu@%u", i);
-		gunyah_fdt_begin_node(f, name);
-		gunyah_fdt_prop_str(f, "device_type", "cpu");
-		gunyah_fdt_prop_u32(f, "reg", i);
-		gunyah_fdt_end_node(f);
-	}
-	gunyah_fdt_end_node(f);
-	gunyah_fdt_begin_node(f, "qcom,vm-config");
-	gunyah_fdt_prop_str(f, "vm-type", "aarch64-guest");
-	gunyah_fdt_begin_node(f, "memory");
-	gunyah_fdt_prop_u64(f, "base-address", VM_BASE);
-	gunyah_fdt_end_node(f);
-	gunyah_fdt_begin_node(f, "vdevices");
-	for (i = 0; i < 2; i++) {
-		snprintf(name, sizeof(name), "bell-%u", i);
-		gunyah_fdt_begin_node(f, name);
-		gunyah_fdt_prop_str(f, "vdevice-type", "doorbell");
-		gunyah_fdt_prop_u32(f, "label", 5 + i);
-		gunyah_fdt_end_node(f);
-	}
-	gunyah_fdt_end_node(f);
-	gunyah_fdt_end_node(f);
-	gunyah_fdt_end_node(f);
-	size = gunyah_fdt_finish(f);
+	size = gunyah_fdt_vm_config(f, buf, cap, n_vcpus, labels, ARRAY_SIZE(labels), VM_BASE);
 	kfree(f);
 	return size;
 }

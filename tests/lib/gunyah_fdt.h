@@ -11,6 +11,7 @@
 #define _GUNYAH_TESTS_FDT_H
 
 #ifdef __KERNEL__
+#include <linux/sprintf.h>
 #include <linux/string.h>
 #include <linux/types.h>
 #include <asm/byteorder.h>
@@ -23,6 +24,7 @@ typedef __be32 gunyah_fdt_be32_t;
 #include <endian.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #define gunyah_fdt_be32(x)	htobe32(x)
 typedef uint8_t gunyah_fdt_u8;
@@ -201,6 +203,59 @@ static inline size_t gunyah_fdt_finish(struct gunyah_fdt *f)
 		be[i] = gunyah_fdt_be32(hdr[i]);
 	memcpy(f->buf, be, sizeof(be));
 	return total;
+}
+
+/**
+ * gunyah_fdt_vm_config() - write a Gunyah VM config DTB as the simulated RM reads it
+ * @f: scratch state (about 1 KiB: callers in the kernel allocate it)
+ * @buf: destination
+ * @cap: its size
+ * @n_vcpus: /cpus/cpu@N nodes
+ * @labels: doorbell labels, one /qcom,vm-config/vdevices/bell-N node each
+ * @n_bells: how many
+ * @base: /qcom,vm-config/memory base-address
+ *
+ * Return: the DTB's size, or 0 if it does not fit.
+ */
+static inline size_t gunyah_fdt_vm_config(struct gunyah_fdt *f, void *buf, size_t cap,
+					  unsigned int n_vcpus, const gunyah_fdt_u32 *labels,
+					  unsigned int n_bells, gunyah_fdt_u64 base)
+{
+	char name[32];
+	unsigned int i;
+
+	gunyah_fdt_init(f, buf, cap);
+	gunyah_fdt_begin_node(f, "");
+	gunyah_fdt_prop_u32(f, "#address-cells", 2);
+	gunyah_fdt_prop_u32(f, "#size-cells", 2);
+	gunyah_fdt_begin_node(f, "cpus");
+	gunyah_fdt_prop_u32(f, "#address-cells", 1);
+	gunyah_fdt_prop_u32(f, "#size-cells", 0);
+	for (i = 0; i < n_vcpus; i++) {
+		snprintf(name, sizeof(name), "cpu@%u", i);
+		gunyah_fdt_begin_node(f, name);
+		gunyah_fdt_prop_str(f, "device_type", "cpu");
+		gunyah_fdt_prop_u32(f, "reg", i);
+		gunyah_fdt_end_node(f);
+	}
+	gunyah_fdt_end_node(f);
+	gunyah_fdt_begin_node(f, "qcom,vm-config");
+	gunyah_fdt_prop_str(f, "vm-type", "aarch64-guest");
+	gunyah_fdt_begin_node(f, "memory");
+	gunyah_fdt_prop_u64(f, "base-address", base);
+	gunyah_fdt_end_node(f);
+	gunyah_fdt_begin_node(f, "vdevices");
+	for (i = 0; i < n_bells; i++) {
+		snprintf(name, sizeof(name), "bell-%u", i);
+		gunyah_fdt_begin_node(f, name);
+		gunyah_fdt_prop_str(f, "vdevice-type", "doorbell");
+		gunyah_fdt_prop_u32(f, "label", labels[i]);
+		gunyah_fdt_end_node(f);
+	}
+	gunyah_fdt_end_node(f);
+	gunyah_fdt_end_node(f);
+	gunyah_fdt_end_node(f);
+	return gunyah_fdt_finish(f);
 }
 
 #endif

@@ -314,41 +314,8 @@ static inline size_t ghv_build_config(void *buf, size_t cap, unsigned int n_vcpu
 				      const __u32 *labels, unsigned int n_bells, __u64 base)
 {
 	struct gunyah_fdt f;
-	char name[32];
-	unsigned int i;
 
-	gunyah_fdt_init(&f, buf, cap);
-	gunyah_fdt_begin_node(&f, "");
-	gunyah_fdt_prop_u32(&f, "#address-cells", 2);
-	gunyah_fdt_prop_u32(&f, "#size-cells", 2);
-	gunyah_fdt_begin_node(&f, "cpus");
-	gunyah_fdt_prop_u32(&f, "#address-cells", 1);
-	gunyah_fdt_prop_u32(&f, "#size-cells", 0);
-	for (i = 0; i < n_vcpus; i++) {
-		snprintf(name, sizeof(name), "cpu@%u", i);
-		gunyah_fdt_begin_node(&f, name);
-		gunyah_fdt_prop_str(&f, "device_type", "cpu");
-		gunyah_fdt_prop_u32(&f, "reg", i);
-		gunyah_fdt_end_node(&f);
-	}
-	gunyah_fdt_end_node(&f);
-	gunyah_fdt_begin_node(&f, "qcom,vm-config");
-	gunyah_fdt_prop_str(&f, "vm-type", "aarch64-guest");
-	gunyah_fdt_begin_node(&f, "memory");
-	gunyah_fdt_prop_u64(&f, "base-address", base);
-	gunyah_fdt_end_node(&f);
-	gunyah_fdt_begin_node(&f, "vdevices");
-	for (i = 0; i < n_bells; i++) {
-		snprintf(name, sizeof(name), "bell-%u", i);
-		gunyah_fdt_begin_node(&f, name);
-		gunyah_fdt_prop_str(&f, "vdevice-type", "doorbell");
-		gunyah_fdt_prop_u32(&f, "label", labels[i]);
-		gunyah_fdt_end_node(&f);
-	}
-	gunyah_fdt_end_node(&f);
-	gunyah_fdt_end_node(&f);
-	gunyah_fdt_end_node(&f);
-	return gunyah_fdt_finish(&f);
+	return gunyah_fdt_vm_config(&f, buf, cap, n_vcpus, labels, n_bells, base);
 }
 
 /**
