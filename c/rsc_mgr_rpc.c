@@ -35,11 +35,12 @@
 #define GUNYAH_RM_RPC_VM_RESET			0x56000006
 #define GUNYAH_RM_RPC_VM_CONFIG_IMAGE		0x56000009
 #define GUNYAH_RM_RPC_VM_INIT			0x5600000B
+#define GUNYAH_RM_RPC_VM_GET_STATE		0x56000017
 #define GUNYAH_RM_RPC_VM_GET_HYP_RESOURCES	0x56000020
 #define GUNYAH_RM_RPC_VM_GET_VMID		0x56000024
 #define GUNYAH_RM_RPC_VM_SET_BOOT_CONTEXT	0x56000031
 
-/* Request of ALLOC_VMID, DEALLOC_VMID, START, RESET, INIT, GET_HYP_RESOURCES */
+/* Request of ALLOC_VMID, DEALLOC_VMID, START, RESET, INIT, GET_STATE, GET_HYP_RESOURCES */
 struct gunyah_rm_vm_common_vmid_req {
 	__le16 vmid;
 	__le16 _reserved;
@@ -52,6 +53,14 @@ struct gunyah_rm_vm_alloc_vmid_resp {
 	__le16 _reserved;
 } __packed;
 static_assert(sizeof(struct gunyah_rm_vm_alloc_vmid_resp) == 4);
+
+/* Reply of VM_GET_STATE (the open-source RM packs it into one le32: vm | os << 8 | app << 16) */
+struct gunyah_rm_vm_get_state_resp {
+	u8 vm_status;
+	u8 os_status;
+	__le16 app_status;
+} __packed;
+static_assert(sizeof(struct gunyah_rm_vm_get_state_resp) == 4);
 
 struct gunyah_rm_vm_stop_req {
 	__le16 vmid;
@@ -403,6 +412,40 @@ int gunyah_rm_vm_init(struct gunyah_rm *rm, u16 vmid)
 }
 EXPORT_SYMBOL_GPL(gunyah_rm_vm_init);
 ALLOW_ERROR_INJECTION(gunyah_rm_vm_init, ERRNO);
+
+/**
+ * gunyah_rm_vm_get_state() - ask the RM what state a VM is in (VM_GET_STATE)
+ * @rm: the RM
+ * @vmid: the VM
+ * @state: filled in on success (the same fields as a VM_STATUS notification)
+ *
+ * The teardown uses it to learn whether a VM_STOP or VM_RESET whose reply was lost (or that
+ * failed) took effect anyway, and whether a notification it waited for was lost.
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -ENODEV if the RM knows no such VM (NORESOURCE); -EBADMSG; or an errno of
+ * gunyah_rm_call().
+ */
+int gunyah_rm_vm_get_state(struct gunyah_rm *rm, u16 vmid,
+			   struct gunyah_rm_vm_status_payload *state)
+{
+	struct gunyah_rm_vm_common_vmid_req req = { .vmid = cpu_to_le16(vmid) };
+	struct gunyah_rm_vm_get_state_resp resp;
+	int ret;
+
+	ret = gunyah_rm_call_sized(rm, GUNYAH_RM_RPC_VM_GET_STATE, &req, sizeof(req), &resp,
+				   sizeof(resp));
+	if (ret)
+		return ret;
+
+	state->vmid = vmid;
+	state->vm_status = resp.vm_status;
+	state->os_status = resp.os_status;
+	state->app_status = le16_to_cpu(resp.app_status);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gunyah_rm_vm_get_state);
+ALLOW_ERROR_INJECTION(gunyah_rm_vm_get_state, ERRNO);
 
 /**
  * gunyah_rm_vm_configure() - tell the RM where a VM's image and DTB are (VM_CONFIG_IMAGE)

@@ -32,6 +32,7 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 #define RM_MSG_GET_VMID		0x56000024
 #define RM_MSG_ALLOC_VMID	0x56000001
 #define RM_MSG_VM_STOP		0x56000005
+#define RM_MSG_VM_GET_STATE	0x56000017
 #define RM_MSG_UNKNOWN		0x5600ff00
 #define HOST_VMID		3
 
@@ -553,6 +554,32 @@ static void fault_nth_rpc_test(struct kunit *test)
 	expect_get_vmid_works(test, ctx->rm);
 }
 
+/* VM_GET_STATE: the state of each VM the RM knows, -ENODEV for one it does not */
+static void vm_get_state_test(struct kunit *test)
+{
+	struct gunyah_rm_vm_status_payload state = { };
+	struct rpc_ctx *ctx = test->priv;
+	struct gunyah_sim_request req;
+	int vmid;
+
+	vmid = gunyah_rm_alloc_vmid(ctx->rm, 0);
+	KUNIT_ASSERT_GT(test, vmid, 0);
+	KUNIT_ASSERT_EQ(test, gunyah_rm_vm_get_state(ctx->rm, vmid, &state), 0);
+	KUNIT_EXPECT_EQ(test, state.vmid, vmid);
+	KUNIT_EXPECT_EQ(test, state.vm_status, GUNYAH_RM_VM_STATUS_LOAD);
+	KUNIT_EXPECT_EQ(test, state.os_status, 0);
+	KUNIT_EXPECT_EQ(test, state.app_status, 0);
+	KUNIT_ASSERT_EQ(test, gunyah_sim_last_request(&req), 0);
+	KUNIT_EXPECT_EQ(test, req.msg_id, RM_MSG_VM_GET_STATE);
+	KUNIT_EXPECT_EQ(test, req.payload_len, 4);
+	KUNIT_ASSERT_GE(test, req.n_fields, 2);
+	KUNIT_EXPECT_EQ(test, req.fields[0], vmid);
+	KUNIT_EXPECT_EQ(test, req.fields[1], 0);
+
+	KUNIT_EXPECT_EQ(test, gunyah_rm_dealloc_vmid(ctx->rm, vmid), 0);
+	KUNIT_EXPECT_EQ(test, gunyah_rm_vm_get_state(ctx->rm, vmid, &state), -ENODEV);
+}
+
 static struct kunit_case rpc_cases[] = {
 	KUNIT_CASE(get_vmid_test),
 	KUNIT_CASE(alloc_vmid_test),
@@ -567,6 +594,7 @@ static struct kunit_case rpc_cases[] = {
 	KUNIT_CASE(fault_delay_test),
 	KUNIT_CASE(fault_tx_full_test),
 	KUNIT_CASE(fault_nth_rpc_test),
+	KUNIT_CASE(vm_get_state_test),
 	{}
 };
 

@@ -227,6 +227,8 @@ int gunyah_rm_vm_start(struct gunyah_rm *rm, u16 vmid);
 int gunyah_rm_vm_stop(struct gunyah_rm *rm, u16 vmid);
 int gunyah_rm_vm_reset(struct gunyah_rm *rm, u16 vmid);
 int gunyah_rm_vm_init(struct gunyah_rm *rm, u16 vmid);
+int gunyah_rm_vm_get_state(struct gunyah_rm *rm, u16 vmid,
+			   struct gunyah_rm_vm_status_payload *state);
 int gunyah_rm_vm_configure(struct gunyah_rm *rm, u16 vmid, u16 auth_mechanism, u32 mem_handle,
 			   u64 image_offset, u64 image_size, u64 dtb_offset, u64 dtb_size);
 int gunyah_rm_get_hyp_resources(struct gunyah_rm *rm, u16 vmid,
