@@ -13,8 +13,11 @@
  *   rx_corrupt		N [OFFSET [XOR]]	XOR (default 0xff) byte OFFSET (default 0) of
  *						the next N
  *   rx_delay		N MS			delay the next N by MS milliseconds each
- *   rpc_fail		NTH ERROR [MSG_ID]	answer the NTH next RPC (of MSG_ID) with RM
- *						error ERROR
+ *   rpc_fail		NTH ERROR [MSG_ID [COUNT]]	answer the NTH next RPC (of MSG_ID)
+ *						with RM error ERROR, and the COUNT - 1
+ *						matching ones after it (default 1)
+ *   rpc_lose_reply	NTH [MSG_ID]		handle the NTH next RPC (of MSG_ID) but lose
+ *						its reply
  *   tx_full_ms		MS			msgq_send reports FULL for MS milliseconds
  *   vcpu_retry		N			the next N vcpu_run calls return RETRY
  *   reset_reply_early	0|1			see gunyah_sim_set_reset_reply_early()
@@ -171,12 +174,23 @@ static void rx_delay_store(const u32 *v, unsigned int n)
 
 static void rpc_fail_show(struct seq_file *m, struct sim_faults *f)
 {
-	seq_printf(m, "%u %#x %#x\n", f->rpc_nth, f->rpc_error, f->rpc_msg_id);
+	seq_printf(m, "%u %#x %#x %u\n", f->rpc_nth, f->rpc_error, f->rpc_msg_id,
+		   f->rpc_nth ? f->rpc_count : 0);
 }
 
 static void rpc_fail_store(const u32 *v, unsigned int n)
 {
-	gunyah_sim_fault_rpc(v[0], n > 2 ? v[2] : 0, v[1]);
+	gunyah_sim_fault_rpc_repeat(v[0], n > 2 ? v[2] : 0, v[1], n > 3 ? v[3] : 1);
+}
+
+static void lose_reply_show(struct seq_file *m, struct sim_faults *f)
+{
+	seq_printf(m, "%u %#x\n", f->lose_nth, f->lose_msg_id);
+}
+
+static void lose_reply_store(const u32 *v, unsigned int n)
+{
+	gunyah_sim_fault_lose_reply(v[0], n > 1 ? v[1] : 0);
 }
 
 static void tx_full_show(struct seq_file *m, struct sim_faults *f)
@@ -243,7 +257,8 @@ static const struct sim_knob sim_knobs[] = {
 	{ "rx_duplicate", 1, 1, rx_dup_show, rx_dup_store },
 	{ "rx_corrupt", 1, 3, rx_corrupt_show, rx_corrupt_store },
 	{ "rx_delay", 2, 2, rx_delay_show, rx_delay_store },
-	{ "rpc_fail", 2, 3, rpc_fail_show, rpc_fail_store },
+	{ "rpc_fail", 2, 4, rpc_fail_show, rpc_fail_store },
+	{ "rpc_lose_reply", 1, 2, lose_reply_show, lose_reply_store },
 	{ "tx_full_ms", 1, 1, tx_full_show, tx_full_store },
 	{ "vcpu_retry", 1, 1, vcpu_retry_show, vcpu_retry_store },
 	{ "reset_reply_early", 1, 1, reset_early_show, reset_early_store },
@@ -287,7 +302,7 @@ static ssize_t knob_write(struct file *file, const char __user *ubuf, size_t cou
 	const struct sim_knob *knob = ((struct seq_file *)file->private_data)->private;
 	char *buf, *s, *tok;
 	unsigned int n = 0;
-	u32 v[3] = {};
+	u32 v[4] = {};
 	int ret = 0;
 
 	if (count > 127)

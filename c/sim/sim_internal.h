@@ -472,6 +472,9 @@ struct sim_parcel {
  * @rpc_nth: fail the nth next matching RPC (0 = off)
  * @rpc_msg_id: match only this message id (0 = any)
  * @rpc_error: RM error to reply with
+ * @rpc_count: once the nth matched, how many matching RPCs in a row fail (at least 1)
+ * @lose_nth: handle the nth next matching RPC but lose its reply (0 = off)
+ * @lose_msg_id: match only this message id (0 = any)
  * @tx_full: msgq_send reports FULL until @tx_full_until
  * @tx_full_until: jiffies
  * @vcpu_retry: vcpu_run calls still to answer RETRY
@@ -492,6 +495,9 @@ struct sim_faults {
 	unsigned int rpc_nth;
 	u32 rpc_msg_id;
 	u32 rpc_error;
+	unsigned int rpc_count;
+	unsigned int lose_nth;
+	u32 lose_msg_id;
 	bool tx_full;
 	unsigned long tx_full_until;
 	unsigned int vcpu_retry;

@@ -15,6 +15,7 @@
 #include <linux/export.h>
 #include <linux/ioport.h>
 #include <linux/jiffies.h>
+#include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
@@ -194,14 +195,15 @@ void gunyah_sim_fault_rx_delay(unsigned int n, unsigned int delay_ms)
 EXPORT_SYMBOL_GPL(gunyah_sim_fault_rx_delay);
 
 /**
- * gunyah_sim_fault_rpc() - answer the nth next RPC with an error instead of handling it
- * @nth: 1 = the next matching RPC (0 disarms)
+ * gunyah_sim_fault_rpc_repeat() - answer matching RPCs with an error instead of handling them
+ * @nth: 1 = starting with the next matching RPC (0 disarms)
  * @msg_id: count only this message id (0 = any)
  * @rm_error: the RM error code to reply with (0xffffffff = UNIMPLEMENTED)
+ * @count: how many matching RPCs in a row fail, from the nth on (0 is taken as 1)
  *
  * Context: any context.
  */
-void gunyah_sim_fault_rpc(unsigned int nth, u32 msg_id, u32 rm_error)
+void gunyah_sim_fault_rpc_repeat(unsigned int nth, u32 msg_id, u32 rm_error, unsigned int count)
 {
 	struct gunyah_sim *sim = sim_get();
 	unsigned long flags;
@@ -212,9 +214,48 @@ void gunyah_sim_fault_rpc(unsigned int nth, u32 msg_id, u32 rm_error)
 	sim->faults.rpc_nth = nth;
 	sim->faults.rpc_msg_id = msg_id;
 	sim->faults.rpc_error = rm_error;
+	sim->faults.rpc_count = max(count, 1U);
 	spin_unlock_irqrestore(&sim->lock, flags);
 }
+EXPORT_SYMBOL_GPL(gunyah_sim_fault_rpc_repeat);
+
+/**
+ * gunyah_sim_fault_rpc() - answer the nth next RPC with an error instead of handling it
+ * @nth: 1 = the next matching RPC (0 disarms)
+ * @msg_id: count only this message id (0 = any)
+ * @rm_error: the RM error code to reply with (0xffffffff = UNIMPLEMENTED)
+ *
+ * Context: any context.
+ */
+void gunyah_sim_fault_rpc(unsigned int nth, u32 msg_id, u32 rm_error)
+{
+	gunyah_sim_fault_rpc_repeat(nth, msg_id, rm_error, 1);
+}
 EXPORT_SYMBOL_GPL(gunyah_sim_fault_rpc);
+
+/**
+ * gunyah_sim_fault_lose_reply() - handle the nth next RPC, but lose its reply
+ * @nth: 1 = the next matching RPC (0 disarms)
+ * @msg_id: count only this message id (0 = any)
+ *
+ * The RM does what was asked (notifications included) and the reply never reaches the host,
+ * as when the RM-to-host queue loses a message: the host times out on a call that succeeded.
+ *
+ * Context: any context.
+ */
+void gunyah_sim_fault_lose_reply(unsigned int nth, u32 msg_id)
+{
+	struct gunyah_sim *sim = sim_get();
+	unsigned long flags;
+
+	if (!sim)
+		return;
+	spin_lock_irqsave(&sim->lock, flags);
+	sim->faults.lose_nth = nth;
+	sim->faults.lose_msg_id = msg_id;
+	spin_unlock_irqrestore(&sim->lock, flags);
+}
+EXPORT_SYMBOL_GPL(gunyah_sim_fault_lose_reply);
 
 /**
  * gunyah_sim_fault_tx_full() - msgq_send reports MSGQ_FULL for a while
@@ -287,6 +328,7 @@ void gunyah_sim_fault_clear(void)
 	f->rx_corrupt = 0;
 	f->rx_delay = 0;
 	f->rpc_nth = 0;
+	f->lose_nth = 0;
 	f->vcpu_retry = 0;
 	spin_unlock_irqrestore(&sim->lock, flags);
 	gunyah_sim_fault_tx_full(0);

@@ -210,7 +210,7 @@ static void rm_dispatch(struct gunyah_sim *sim, u16 seq, u32 msg_id, const u8 *b
 	struct sim_faults *f = &sim->faults;
 	u32 err = RM_ERR_UNIMPLEMENTED;
 	sim_rm_handler_t handler;
-	bool injected = false;
+	bool injected = false, lose = false;
 	unsigned long flags;
 
 	sim_count(sim, SIM_CNT_RM_REQUESTS);
@@ -224,7 +224,15 @@ static void rm_dispatch(struct gunyah_sim *sim, u16 seq, u32 msg_id, const u8 *b
 	if (f->rpc_nth && (!f->rpc_msg_id || f->rpc_msg_id == msg_id) && !--f->rpc_nth) {
 		injected = true;
 		err = f->rpc_error;
+		/* More to fail in a row: the next matching one is the nth again */
+		if (f->rpc_count > 1) {
+			f->rpc_count--;
+			f->rpc_nth = 1;
+		}
 	}
+	if (!injected && f->lose_nth && (!f->lose_msg_id || f->lose_msg_id == msg_id) &&
+	    !--f->lose_nth)
+		lose = true;
 	spin_unlock_irqrestore(&sim->lock, flags);
 
 	if (injected) {
@@ -238,9 +246,13 @@ static void rm_dispatch(struct gunyah_sim *sim, u16 seq, u32 msg_id, const u8 *b
 		resp.len = 0;
 	last->rm_error = err;
 
-	put_unaligned_le32(err, sim->rm.out_buf);
-	rm_send(sim, RM_TYPE_REPLY, seq, msg_id, sim->rm.out_buf, 4 + resp.len);
-	sim_count(sim, SIM_CNT_RM_REPLIES);
+	if (lose) {
+		sim_count(sim, SIM_CNT_FAULTS_INJECTED);
+	} else {
+		put_unaligned_le32(err, sim->rm.out_buf);
+		rm_send(sim, RM_TYPE_REPLY, seq, msg_id, sim->rm.out_buf, 4 + resp.len);
+		sim_count(sim, SIM_CNT_RM_REPLIES);
+	}
 
 	if (resp.reset_vm)
 		sim_rm_reset_finish(sim, resp.reset_vm);

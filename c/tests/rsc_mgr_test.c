@@ -32,6 +32,7 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 #define RM_MSG_GET_VMID		0x56000024
 #define RM_MSG_ALLOC_VMID	0x56000001
 #define RM_MSG_VM_STOP		0x56000005
+#define RM_MSG_DEALLOC_VMID	0x56000002
 #define RM_MSG_VM_GET_STATE	0x56000017
 #define RM_MSG_UNKNOWN		0x5600ff00
 #define HOST_VMID		3
@@ -554,6 +555,23 @@ static void fault_nth_rpc_test(struct kunit *test)
 	expect_get_vmid_works(test, ctx->rm);
 }
 
+/* A run of failures: COUNT matching RPCs in a row, then the RM answers again. */
+static void fault_rpc_repeat_test(struct kunit *test)
+{
+	struct rpc_ctx *ctx = test->priv;
+	struct gunyah_sim_counters before, after;
+	unsigned int i;
+	u16 vmid;
+
+	gunyah_sim_get_counters(&before);
+	gunyah_sim_fault_rpc_repeat(1, RM_MSG_GET_VMID, 5 /* BUSY */, 3);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ_MSG(test, gunyah_rm_get_vmid(ctx->rm, &vmid), -EBUSY, "call %u", i);
+	expect_get_vmid_works(test, ctx->rm);
+	gunyah_sim_get_counters(&after);
+	KUNIT_EXPECT_EQ(test, after.faults_injected, before.faults_injected + 3);
+}
+
 /* VM_GET_STATE: the state of each VM the RM knows, -ENODEV for one it does not */
 static void vm_get_state_test(struct kunit *test)
 {
@@ -580,6 +598,35 @@ static void vm_get_state_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gunyah_rm_vm_get_state(ctx->rm, vmid, &state), -ENODEV);
 }
 
+/*
+ * A lost reply: the RM did what was asked, the host times out. VM_GET_STATE tells the two
+ * apart: the VM id is gone. A later call gets its own reply, not the lost one.
+ */
+static void fault_lose_reply_test(struct kunit *test)
+{
+	struct gunyah_rm_vm_status_payload state;
+	struct gunyah_sim_counters before, after;
+	struct gunyah_sim_vm_info info;
+	struct rpc_ctx *ctx = test->priv;
+	int vmid;
+
+	vmid = gunyah_rm_alloc_vmid(ctx->rm, 0);
+	KUNIT_ASSERT_GT(test, vmid, 0);
+	gunyah_sim_get_counters(&before);
+	gunyah_rm_test_swap_timeout(200);
+	gunyah_sim_fault_lose_reply(1, RM_MSG_DEALLOC_VMID);
+	KUNIT_EXPECT_EQ(test, gunyah_rm_dealloc_vmid(ctx->rm, vmid), -ETIMEDOUT);
+	gunyah_rm_test_swap_timeout(10000);
+	gunyah_sim_get_counters(&after);
+	KUNIT_EXPECT_EQ(test, after.faults_injected, before.faults_injected + 1);
+	KUNIT_EXPECT_EQ(test, after.vmids_live, before.vmids_live - 1);
+	KUNIT_EXPECT_NE(test, gunyah_sim_vm_info(vmid, &info), 0);
+	/* A retry is refused: the RM knows no such VM any more */
+	KUNIT_EXPECT_EQ(test, gunyah_rm_dealloc_vmid(ctx->rm, vmid), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gunyah_rm_vm_get_state(ctx->rm, vmid, &state), -ENODEV);
+	expect_get_vmid_works(test, ctx->rm);
+}
+
 static struct kunit_case rpc_cases[] = {
 	KUNIT_CASE(get_vmid_test),
 	KUNIT_CASE(alloc_vmid_test),
@@ -594,6 +641,8 @@ static struct kunit_case rpc_cases[] = {
 	KUNIT_CASE(fault_delay_test),
 	KUNIT_CASE(fault_tx_full_test),
 	KUNIT_CASE(fault_nth_rpc_test),
+	KUNIT_CASE(fault_rpc_repeat_test),
+	KUNIT_CASE(fault_lose_reply_test),
 	KUNIT_CASE(vm_get_state_test),
 	{}
 };

@@ -337,6 +337,7 @@ static inline int gh_sim_knob_read(const char *knob, char *buf, size_t size)
 static inline void gh_sim_reset_knobs(void)
 {
 	gh_sim_knob("rpc_fail", "0 0");
+	gh_sim_knob("rpc_lose_reply", "0");
 	gh_sim_knob("image_lend_only", "0");
 }
 

@@ -229,6 +229,8 @@ void gunyah_sim_fault_rx_duplicate(unsigned int n);
 void gunyah_sim_fault_rx_corrupt(unsigned int n, unsigned int offset, u8 xor_mask);
 void gunyah_sim_fault_rx_delay(unsigned int n, unsigned int delay_ms);
 void gunyah_sim_fault_rpc(unsigned int nth, u32 msg_id, u32 rm_error);
+void gunyah_sim_fault_rpc_repeat(unsigned int nth, u32 msg_id, u32 rm_error, unsigned int count);
+void gunyah_sim_fault_lose_reply(unsigned int nth, u32 msg_id);
 void gunyah_sim_fault_tx_full(unsigned int ms);
 void gunyah_sim_fault_vcpu_retry(unsigned int n);
 void gunyah_sim_fault_clear(void);
