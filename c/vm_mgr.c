@@ -9,6 +9,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/build_bug.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/fcntl.h>
@@ -19,6 +20,7 @@
 #include <linux/list.h>
 #include <linux/lockdep.h>
 #include <linux/miscdevice.h>
+#include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -132,12 +134,27 @@
  *
  * gunyah_vm.boot_step records which start RPCs were sent and which succeeded; the teardown
  * decides on it whether to stop and to reset the VM.
+ *
+ * The teardown cannot give up on a VM the way a failed ioctl can: whatever the RM keeps (a
+ * running VM, its parcels, its VM id) stays lost, and its pages stay pinned. So each teardown
+ * RPC that fails with an error that can go away (-EBUSY, -EAGAIN, -ENOMEM, -ETIMEDOUT, -EIO:
+ * the RM was busy or short of memory, or a message was lost) is retried teardown_retries
+ * times, 10 ms apart doubling each time (gunyah_vm_teardown_retry()). Any other error is the
+ * RM's answer and is not retried. A lost reply can hide a VM_STOP or VM_RESET that took
+ * effect (the retry is then refused), and a lost notification a state that was reached: after
+ * a failed VM_STOP or VM_RESET, and after waiting out vm_status_timeout_ms, the VM manager
+ * asks the RM for the VM's state (VM_GET_STATE) before it gives up.
  */
 
 static unsigned int vm_status_timeout_ms = 10000;
 module_param(vm_status_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(vm_status_timeout_ms,
 		 "How long VM teardown waits for the RM's exited and reset notifications, in ms (default 10000)");
+
+static unsigned int teardown_retries = 3;
+module_param(teardown_retries, uint, 0644);
+MODULE_PARM_DESC(teardown_retries,
+		 "How often VM teardown retries an RM call that failed transiently (busy, no memory, timed out, I/O error), default 3");
 
 /**
  * struct gunyah_vm_mgr - /dev/gunyah of one RM
@@ -565,15 +582,101 @@ EXPORT_SYMBOL_GPL(gunyah_vm_ensure_started);
 /* Teardown                                                                                 */
 
 /**
- * gunyah_vm_stop() - force a VM that may be running to stop, and wait until it has
+ * gunyah_vm_teardown_retry() - should the teardown retry an RM call that failed?
+ * @ghvm: the VM being torn down
+ * @what: the call, for the debug message
+ * @ret: the error it failed with
+ * @attempt: retries made so far; counted up when the answer is yes
+ *
+ * Yes for an error that can go away (-EBUSY, -EAGAIN, -ENOMEM, -ETIMEDOUT, -EIO), at most
+ * teardown_retries times; it then sleeps 10 ms, doubled at each retry, before returning.
+ *
+ * Context: process context, may sleep; no lock held.
+ * Return: true if the caller should make the call again.
+ */
+bool gunyah_vm_teardown_retry(struct gunyah_vm *ghvm, const char *what, int ret,
+			      unsigned int *attempt)
+{
+	switch (ret) {
+	case -EBUSY:
+	case -EAGAIN:
+	case -ENOMEM:
+	case -ETIMEDOUT:
+	case -EIO:
+		break;
+	default:
+		return false;
+	}
+	if (*attempt >= READ_ONCE(teardown_retries))
+		return false;
+
+	dev_dbg(ghvm->parent, "VM %u: %s failed (%d), retrying\n", ghvm->vmid, what, ret);
+	msleep(10U << min(*attempt, 6U));
+	(*attempt)++;
+	return true;
+}
+
+/**
+ * gunyah_vm_teardown_call() - make a VM-id-only RM call, retried as the teardown does
+ * @ghvm: the VM being torn down
+ * @what: the call, for the debug message
+ * @call: the RPC
+ *
+ * Context: process context, may sleep (each attempt up to the RPC timeout); no lock held.
+ * Return: 0, or the error of the last attempt.
+ */
+static int gunyah_vm_teardown_call(struct gunyah_vm *ghvm, const char *what,
+				   int (*call)(struct gunyah_rm *rm, u16 vmid))
+{
+	unsigned int attempt = 0;
+	int ret;
+
+	do {
+		ret = call(ghvm->rm, ghvm->vmid);
+	} while (ret && gunyah_vm_teardown_retry(ghvm, what, ret, &attempt));
+	return ret;
+}
+
+/**
+ * gunyah_vm_sync_status() - learn the VM's state from the RM (VM_GET_STATE)
+ * @ghvm: the VM being torn down
+ *
+ * For when a reply or a notification may have been lost. The state the RM reports moves
+ * gunyah_vm.vm_status forward like a notification would (an EXITED included: no vCPU is left
+ * to look for the exit information).
+ *
+ * Context: process context, may sleep; no lock held.
+ * Return: true if the RM answered, false if not (the status is unchanged).
+ */
+static bool gunyah_vm_sync_status(struct gunyah_vm *ghvm)
+{
+	struct gunyah_rm_vm_status_payload state;
+	unsigned int attempt = 0;
+	int ret;
+
+	do {
+		ret = gunyah_rm_vm_get_state(ghvm->rm, ghvm->vmid, &state);
+	} while (ret && gunyah_vm_teardown_retry(ghvm, "VM_GET_STATE", ret, &attempt));
+	if (ret) {
+		dev_dbg(ghvm->parent, "VM %u: VM_GET_STATE failed: %d\n", ghvm->vmid, ret);
+		return false;
+	}
+	gunyah_vm_set_status(ghvm, state.vm_status);
+	return true;
+}
+
+/**
+ * gunyah_vm_stop() - stop the VM if it may be running, and wait until it has
  * @ghvm: the VM, unreachable
  *
- * Nothing is done unless VM_START was sent and the VM has not been seen exiting. VM_STOP fails
- * harmlessly when the VM exited on its own meanwhile or never started: that is logged only when
- * VM_START had succeeded and still no exit is known.
+ * Nothing is done unless VM_START was sent and the VM has not been seen exiting. VM_STOP is
+ * retried while it fails transiently. When it still fails, the RM is asked for the VM's state:
+ * the VM may have stopped anyway (a lost reply), exited on its own meanwhile, or never started;
+ * the failure is logged only when VM_START had succeeded and the VM still has not exited. When
+ * no exit notification comes in time, the RM is asked too before that is logged.
  *
- * Context: process context, may sleep (up to the RPC timeout and vm_status_timeout_ms); no lock
- * held.
+ * Context: process context, may sleep (up to the RPC timeout per attempt and
+ * vm_status_timeout_ms); no lock held.
  */
 static void gunyah_vm_stop(struct gunyah_vm *ghvm)
 {
@@ -583,8 +686,9 @@ static void gunyah_vm_stop(struct gunyah_vm *ghvm)
 	    gunyah_vm_status_reached(ghvm, GUNYAH_RM_VM_STATUS_EXITED))
 		return;
 
-	ret = gunyah_rm_vm_stop(ghvm->rm, ghvm->vmid);
+	ret = gunyah_vm_teardown_call(ghvm, "VM_STOP", gunyah_rm_vm_stop);
 	if (ret) {
+		gunyah_vm_sync_status(ghvm);
 		if (ghvm->boot_step == GUNYAH_VM_BOOT_STARTED &&
 		    !gunyah_vm_status_reached(ghvm, GUNYAH_RM_VM_STATUS_EXITED))
 			dev_err_ratelimited(ghvm->parent, "VM %u: failed to stop: %d\n",
@@ -592,9 +696,13 @@ static void gunyah_vm_stop(struct gunyah_vm *ghvm)
 		return;
 	}
 
-	if (!gunyah_vm_wait_status(ghvm, GUNYAH_RM_VM_STATUS_EXITED))
-		dev_err_ratelimited(ghvm->parent, "VM %u: no exit notification after VM_STOP\n",
-				    ghvm->vmid);
+	if (gunyah_vm_wait_status(ghvm, GUNYAH_RM_VM_STATUS_EXITED))
+		return;
+	if (gunyah_vm_sync_status(ghvm) &&
+	    gunyah_vm_status_reached(ghvm, GUNYAH_RM_VM_STATUS_EXITED))
+		return;
+	dev_err_ratelimited(ghvm->parent, "VM %u: no exit notification after VM_STOP\n",
+			    ghvm->vmid);
 }
 
 /**
@@ -605,12 +713,15 @@ static void gunyah_vm_stop(struct gunyah_vm *ghvm)
  * RESET notification ever comes (gunyah-abi-facts 4.3). So nothing is sent while the RM cannot
  * have left LOAD (VM_CONFIG_IMAGE never sent), and the wait for the RESET notification happens
  * only when the RM accepted VM_RESET. A VM whose VM_INIT did not complete may sit in INIT: it is
- * sent VM_INIT once more, so that VM_RESET (and later VM_DEALLOC_VMID) can succeed. A refusal
- * is an error only when VM_INIT had succeeded; after a failed VM_CONFIG_IMAGE the RM may
- * legitimately be in a state it cannot reset from.
+ * sent VM_INIT once more, so that VM_RESET (and later VM_DEALLOC_VMID) can succeed. Each call
+ * is retried while it fails transiently; when VM_RESET still fails, the RM is asked whether
+ * the VM is resetting anyway (a lost reply). A refusal is an error only when VM_INIT had
+ * succeeded; after a failed VM_CONFIG_IMAGE the RM may legitimately be in a state it cannot
+ * reset from. When no RESET notification comes in time, the RM is asked before that is
+ * logged.
  *
- * Context: process context, may sleep (up to the RPC timeout and vm_status_timeout_ms); no lock
- * held.
+ * Context: process context, may sleep (up to the RPC timeout per attempt and
+ * vm_status_timeout_ms); no lock held.
  */
 static void gunyah_vm_reset(struct gunyah_vm *ghvm)
 {
@@ -619,7 +730,7 @@ static void gunyah_vm_reset(struct gunyah_vm *ghvm)
 	if (ghvm->boot_step < GUNYAH_VM_BOOT_CONFIG_SENT)
 		return;
 
-	ret = gunyah_rm_vm_reset(ghvm->rm, ghvm->vmid);
+	ret = gunyah_vm_teardown_call(ghvm, "VM_RESET", gunyah_rm_vm_reset);
 	if (ret && ghvm->boot_step == GUNYAH_VM_BOOT_CONFIG_SENT) {
 		/*
 		 * VM_INIT never completed (it failed on the way, or timed out), so the RM may hold
@@ -627,11 +738,12 @@ static void gunyah_vm_reset(struct gunyah_vm *ghvm)
 		 * until the RM restarts. The only way out of INIT is VM_INIT (to READY, or to
 		 * INIT_FAILED if it fails in the RM); VM_RESET is accepted from both.
 		 */
-		if (!gunyah_rm_vm_init(ghvm->rm, ghvm->vmid))
+		if (!gunyah_vm_teardown_call(ghvm, "VM_INIT", gunyah_rm_vm_init))
 			ghvm->boot_step = GUNYAH_VM_BOOT_INIT_DONE;
-		ret = gunyah_rm_vm_reset(ghvm->rm, ghvm->vmid);
+		ret = gunyah_vm_teardown_call(ghvm, "VM_RESET", gunyah_rm_vm_reset);
 	}
-	if (ret) {
+	if (ret && !(gunyah_vm_sync_status(ghvm) &&
+		     gunyah_vm_status_reached(ghvm, GUNYAH_RM_VM_STATUS_RESETTING))) {
 		if (ghvm->boot_step >= GUNYAH_VM_BOOT_INIT_DONE)
 			dev_err_ratelimited(ghvm->parent, "VM %u: failed to reset: %d\n",
 					    ghvm->vmid, ret);
@@ -641,9 +753,33 @@ static void gunyah_vm_reset(struct gunyah_vm *ghvm)
 		return;
 	}
 
-	if (!gunyah_vm_wait_status(ghvm, GUNYAH_RM_VM_STATUS_RESET))
-		dev_err_ratelimited(ghvm->parent, "VM %u: no RESET notification after VM_RESET\n",
-				    ghvm->vmid);
+	if (gunyah_vm_wait_status(ghvm, GUNYAH_RM_VM_STATUS_RESET))
+		return;
+	if (gunyah_vm_sync_status(ghvm) &&
+	    gunyah_vm_status_reached(ghvm, GUNYAH_RM_VM_STATUS_RESET))
+		return;
+	dev_err_ratelimited(ghvm->parent, "VM %u: no RESET notification after VM_RESET\n",
+			    ghvm->vmid);
+}
+
+/**
+ * gunyah_vm_dealloc_vmid() - give the VM id back to the RM
+ * @ghvm: the VM, reset (or never configured)
+ *
+ * VM_DEALLOC_VMID is retried while it fails transiently. When it still fails, the RM is asked
+ * whether it knows the VM at all: after a lost reply it may have freed the id already.
+ *
+ * Context: process context, may sleep; no lock held.
+ */
+static void gunyah_vm_dealloc_vmid(struct gunyah_vm *ghvm)
+{
+	struct gunyah_rm_vm_status_payload state;
+	int ret;
+
+	ret = gunyah_vm_teardown_call(ghvm, "VM_DEALLOC_VMID", gunyah_rm_dealloc_vmid);
+	if (ret && gunyah_rm_vm_get_state(ghvm->rm, ghvm->vmid, &state) != -ENODEV)
+		dev_err_ratelimited(ghvm->parent, "VM %u: failed to free the VM id: %d\n",
+				    ghvm->vmid, ret);
 }
 
 /**
@@ -666,7 +802,8 @@ static void gunyah_vm_free_boot_context(struct gunyah_vm *ghvm)
  * gunyah_vm_destroy() - tear a VM down once its last reference is gone
  * @ghvm: the VM; nobody else can reach it any more
  *
- * In this order (gunyah-abi-facts 4.3), each failure logged and the following steps run anyway:
+ * In this order (gunyah-abi-facts 4.3), each RM call retried while it fails transiently (see
+ * DOC: VM status), each failure logged and the following steps run anyway:
  * stop the VM if it may run, and wait for its exit; remove the function instances; release the
  * resources (tickets, interrupts); reset the VM if the RM can, and wait for the reset; reclaim
  * every memory parcel and unpin its pages (leaking those that cannot be reclaimed); free the
@@ -686,10 +823,7 @@ static void gunyah_vm_destroy(struct gunyah_vm *ghvm)
 	gunyah_vm_mem_reclaim_all(ghvm);
 	gunyah_vm_free_boot_context(ghvm);
 
-	ret = gunyah_rm_dealloc_vmid(rm, ghvm->vmid);
-	if (ret)
-		dev_err_ratelimited(ghvm->parent, "VM %u: failed to free the VM id: %d\n",
-				    ghvm->vmid, ret);
+	gunyah_vm_dealloc_vmid(ghvm);
 
 	/* After this no notification callback runs for the VM: it may be freed */
 	ret = gunyah_rm_notifier_unregister(rm, &ghvm->nb);

@@ -54,6 +54,10 @@ struct gunyah_vm_mem_mapping {
 	bool leak;
 };
 
+/* Teardown (vm_mgr.c) */
+bool gunyah_vm_teardown_retry(struct gunyah_vm *ghvm, const char *what, int ret,
+			      unsigned int *attempt);
+
 /* Guest memory (vm_mgr_mem.c) */
 int gunyah_vm_mem_add_user_region(struct gunyah_vm *ghvm,
 				  const struct gunyah_userspace_memory_region *region);

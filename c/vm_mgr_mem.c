@@ -823,18 +823,25 @@ int gunyah_vm_mem_share_all(struct gunyah_vm *ghvm)
  * @ghvm: the VM, reset (or never started far enough for the RM to accept its memory)
  * @mapping: the region, held by the RM
  *
- * On failure the region is marked to be leaked.
+ * MEM_RECLAIM is retried while it fails transiently (gunyah_vm_teardown_retry()). On failure
+ * the region is marked to be leaked. That includes a retry refused because the reply to an
+ * earlier attempt was lost after the RM had reclaimed the parcel: the RM's answer (an invalid
+ * handle) cannot be told from a parcel still in use, so the pages stay pinned rather than be
+ * freed while a VM might still reach them.
  *
  * Context: process context, may sleep; @ghvm's mm_lock held.
  */
 static void gunyah_vm_mem_reclaim(struct gunyah_vm *ghvm, struct gunyah_vm_mem_mapping *mapping)
 {
 	u32 mem_handle = mapping->parcel.mem_handle;
+	unsigned int attempt = 0;
 	int ret;
 
 	lockdep_assert_held(&ghvm->mm_lock);
 
-	ret = gunyah_rm_mem_reclaim(ghvm->rm, &mapping->parcel);
+	do {
+		ret = gunyah_rm_mem_reclaim(ghvm->rm, &mapping->parcel);
+	} while (ret && gunyah_vm_teardown_retry(ghvm, "MEM_RECLAIM", ret, &attempt));
 	if (ret) {
 		dev_err_ratelimited(ghvm->parent,
 				    "VM %u: failed to reclaim region %u (parcel %#x): %d; leaking its %lu pages\n",

@@ -36,16 +36,18 @@
  * first MEM_SHARE pass, its first MEM_APPEND fails (should_fail() lets calls pass while space
  * is above 1).
  *
- * Teardown rows fail the step with fail_function -ETIMEDOUT (an RM that never answered) and
- * assert what c/vm_mgr.c (gunyah_vm_destroy(), DOC: Guest memory) says stays behind, given the
- * RM's rules (VM_RESET needs EXITED, READY or INIT_FAILED; a VM holds its parcels until reset;
- * VM_DEALLOC_VMID needs LOAD or RESET):
- *   VM_STOP fails:         the VM keeps running: its VM id, both parcels, every page pinned
- *                          and charged, for good;
- *   VM_RESET fails:        the same, the VM EXITED;
- *   MEM_RECLAIM fails:     the first region (guest address order): its parcel, its pages
- *                          pinned and charged;
- *   VM_DEALLOC_VMID fails: the VM id (RESET) only.
+ * Teardown rows fail the step with fail_function -ETIMEDOUT (an RM that did not answer), twice
+ * each:
+ *   - once: the teardown retries a call that failed transiently (c/vm_mgr.c, DOC: VM status),
+ *     so nothing is left, as after any other fault;
+ *   - on every call (the retries run out): what c/vm_mgr.c (gunyah_vm_destroy(), DOC: Guest
+ *     memory) says stays behind, given the RM's rules (VM_RESET needs EXITED, READY or
+ *     INIT_FAILED; a VM holds its parcels until reset; VM_DEALLOC_VMID needs LOAD or RESET):
+ *     VM_STOP fails:         the VM keeps running: its VM id, both parcels, every page pinned
+ *                            and charged, for good;
+ *     VM_RESET fails:        the same, the VM EXITED;
+ *     MEM_RECLAIM fails:     both regions: their parcels, their pages pinned and charged;
+ *     VM_DEALLOC_VMID fails: the VM id (RESET) only.
  *
  * One last row fails a MEM_APPEND (fail_function) and the MEM_RECLAIM that undoes the half-made
  * parcel (RM BUSY). The RM then keeps a parcel of the region's pages that the driver no longer
@@ -308,8 +310,10 @@ FIXTURE_VARIANT(fi) {
 	bool lend;		/* the second region is FORCE_LEND: START lends it */
 	bool big;		/* the second region needs MEM_APPEND */
 	bool boot_ctx;		/* the PC is set: START sends VM_SET_BOOT_CONTEXT */
-	unsigned int keep_state;	/* teardown: the RM keeps the VM, in this state */
-	unsigned int keep;	/* teardown: regions whose parcel and pinned pages stay */
+	unsigned int keep_state;	/* teardown, every call failing: the RM keeps the VM, so */
+	unsigned int keep;	/* teardown, every call failing: regions whose parcel and pinned
+				 * pages stay
+				 */
 	bool undo;		/* MEM_APPEND fails, and then its undo (MEM_RECLAIM) */
 };
 
@@ -396,7 +400,7 @@ FIXTURE_VARIANT_ADD(fi, run_vm_start) {
 	.point = GH_FI_RUN, .func = "gunyah_rm_vm_start", .msg_id = GH_RM_MSG_VM_START,
 };
 
-/* teardown: one row each, fail_function -ETIMEDOUT; what stays behind */
+/* teardown: one row each, fail_function -ETIMEDOUT; what stays behind if every call fails */
 FIXTURE_VARIANT_ADD(fi, teardown_vm_stop) {
 	.point = GH_FI_TEARDOWN, .func = "gunyah_rm_vm_stop",
 	.keep_state = GH_RM_VM_RUNNING, .keep = GH_FI_R0 | GH_FI_R1,
@@ -408,7 +412,7 @@ FIXTURE_VARIANT_ADD(fi, teardown_vm_reset) {
 };
 
 FIXTURE_VARIANT_ADD(fi, teardown_mem_reclaim) {
-	.point = GH_FI_TEARDOWN, .func = "gunyah_rm_mem_reclaim", .keep = GH_FI_R0,
+	.point = GH_FI_TEARDOWN, .func = "gunyah_rm_mem_reclaim", .keep = GH_FI_R0 | GH_FI_R1,
 };
 
 FIXTURE_VARIANT_ADD(fi, teardown_dealloc_vmid) {
@@ -451,6 +455,7 @@ static char *gh_fi_map_leak_file(struct __test_metadata *_metadata, size_t size)
 
 FIXTURE_SETUP(fi)
 {
+	struct gunyah_fn_check vcpu_check = { .type = GUNYAH_FN_VCPU };
 	size_t ps = gh_page_size();
 	char *filler;
 	long runs;
@@ -468,6 +473,11 @@ FIXTURE_SETUP(fi)
 		SKIP(return, "no fail_function in debugfs");
 	self->devfd = gh_open_dev();
 	ASSERT_LE(0, self->devfd);
+	/*
+	 * The vCPU function's module, loaded now if this is the first test of the boot to use
+	 * it: loading it while a row runs would count as references it leaked.
+	 */
+	ASSERT_EQ(0, ioctl(self->devfd, GUNYAH_CHECK_FUNCTION, &vcpu_check));
 
 	self->r0 = gh_mmap_anon(GH_FI_R0_PAGES * ps);
 	ASSERT_TRUE(!!self->r0);
@@ -513,16 +523,22 @@ FIXTURE_TEARDOWN(fi)
  */
 
 /* Make the variant's RPC fail once: an RM error (@rm) or fail_function returning -@code */
-static int gh_fi_arm(const struct _fixture_variant_fi *variant, bool rm, __u32 code)
+/* fail_function: the variant's function fails with -@err, @times calls (-1: every call) */
+static int gh_fi_arm_times(const struct _fixture_variant_fi *variant, int err, int times)
 {
 	int ret;
 
-	if (rm)
-		return gh_sim_knob("rpc_fail", "1 %#x %#x", code, variant->msg_id);
 	ret = gh_write_file(GH_FEI_DIR "/space", "%u", variant->space);
 	if (!ret)
-		ret = gh_fei_arm(variant->func, -(long)code, 1);
+		ret = gh_fei_arm(variant->func, -(long)err, times);
 	return ret;
+}
+
+static int gh_fi_arm(const struct _fixture_variant_fi *variant, bool rm, __u32 code)
+{
+	if (rm)
+		return gh_sim_knob("rpc_fail", "1 %#x %#x", code, variant->msg_id);
+	return gh_fi_arm_times(variant, (int)code, 1);
 }
 
 static void gh_fi_disarm(const struct _fixture_variant_fi *variant)
@@ -641,35 +657,41 @@ static void gh_fi_row(struct __test_metadata *_metadata, struct _test_data_fi *s
 	gh_fi_next_vm(_metadata, self, variant, variant->big);
 }
 
-/* One teardown step fails: the close still succeeds and leaves exactly what it must */
+/*
+ * One teardown step fails, once (@always false: retried, nothing stays) or on every call: the
+ * close still succeeds and leaves exactly what it must
+ */
 static void gh_fi_teardown_row(struct __test_metadata *_metadata, struct _test_data_fi *self,
-			       const struct _fixture_variant_fi *variant)
+			       const struct _fixture_variant_fi *variant, bool always)
 {
 	static const long long pages[2] = { GH_FI_R0_PAGES, GH_FI_R1_PAGES };
-	long long kb_per_page = (long long)gh_page_size() / 1024, times;
+	long long kb_per_page = (long long)gh_page_size() / 1024, times, armed = always ? 100 : 1;
 	struct gh_sim_vm info = { 0 };
 	struct gh_fi_snap before, want;
 	unsigned int vmid, r;
 	int vmfd;
 
-	TH_LOG("%s fails: fail_function -ETIMEDOUT", variant->func);
+	TH_LOG("%s fails %s: fail_function -ETIMEDOUT", variant->func,
+	       always ? "on every call" : "once");
 	gh_fi_snap_take(&before);
 	vmfd = gh_create_vm_vmid(self->devfd, &vmid);
 	ASSERT_LE(0, vmfd);
 	ASSERT_EQ(0, gh_fi_setup_vm(vmfd, self->r0, self->r1, self->r1_size, GH_FI_RW, false));
 	ASSERT_EQ(0, ioctl(vmfd, GUNYAH_VM_START, 0UL));
 
-	ASSERT_EQ(0, gh_fi_arm(variant, false, ETIMEDOUT));
+	ASSERT_EQ(0, gh_fi_arm_times(variant, ETIMEDOUT, (int)armed));
 	EXPECT_EQ(0, close(vmfd));
 	times = gh_fi_fei_times();
 	gh_fi_disarm(variant);
-	EXPECT_EQ(0, times);
-	gh_fi_count_faults(1);
+	/* Once: that one call; always: the first call and every retry */
+	EXPECT_TRUE(always ? armed - times > 1 : times == 0)
+		TH_LOG("fail_function failed %lld calls", armed - times);
+	gh_fi_count_faults((unsigned int)(armed - times));
 
 	want = before;
-	if (variant->keep_state)
+	if (always && variant->keep_state)
 		want.s.vmids_live++;
-	for (r = 0; r < 2; r++) {
+	for (r = 0; always && r < 2; r++) {
 		if (!(variant->keep & (1U << r)))
 			continue;
 		want.s.parcels_live++;
@@ -678,7 +700,7 @@ static void gh_fi_teardown_row(struct __test_metadata *_metadata, struct _test_d
 		want.s.vmlck_kb += pages[r] * kb_per_page;
 	}
 	gh_fi_expect_snap(_metadata, &want);
-	if (variant->keep_state) {
+	if (always && variant->keep_state) {
 		EXPECT_EQ(0, gh_sim_vm_info(vmid, &info));
 		EXPECT_EQ(variant->keep_state, info.state);
 	} else {
@@ -744,7 +766,8 @@ TEST_F_TIMEOUT(fi, each_fault, 300)
 	unsigned int i;
 
 	if (variant->point == GH_FI_TEARDOWN) {
-		gh_fi_teardown_row(_metadata, self, variant);
+		gh_fi_teardown_row(_metadata, self, variant, false);
+		gh_fi_teardown_row(_metadata, self, variant, true);
 		return;
 	}
 	if (variant->undo) {

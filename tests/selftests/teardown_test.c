@@ -6,29 +6,38 @@
  * teardown: gunyah_vm_destroy() (c/vm_mgr.c) stops the VM if VM_START was sent (VM_STOP, then
  * waits for its exit), removes its functions, releases its resources, resets it if
  * VM_CONFIG_IMAGE was sent (VM_RESET, then waits for RESET), reclaims every parcel the RM holds
- * (MEM_RECLAIM) and unpins its pages, and frees the VM id (VM_DEALLOC_VMID). A failed step is
- * logged and the later steps run anyway; nothing is retried, except VM_RESET of a VM whose
- * VM_INIT never completed (VM_INIT is sent once more first). Each test makes one of those RPCs
- * fail, with fail_function (-EIO: the RPC is not sent) or with an RM error from the simulator
- * (BUSY: the RM did nothing), closes the VM and checks:
+ * (MEM_RECLAIM) and unpins its pages, and frees the VM id (VM_DEALLOC_VMID). A call that fails
+ * with an error that can go away (-EBUSY, -EAGAIN, -ENOMEM, -ETIMEDOUT, -EIO) is retried
+ * teardown_retries times; after a failed VM_STOP or VM_RESET the driver asks the RM for the VM's
+ * state (VM_GET_STATE), since a lost reply can hide a call that took effect; VM_RESET of a VM
+ * whose VM_INIT never completed is preceded by VM_INIT. A step that still fails is logged and
+ * the later steps run anyway. Each test makes one of those RPCs fail:
+ *  - once, with fail_function (-EIO: the RPC is not sent) or an RM BUSY: the retry succeeds
+ *    and nothing is lost;
+ *  - by losing its reply (the simulator's rpc_lose_reply: the RM did it, the driver times out):
+ *    the retry is refused, and the driver finds out what happened;
+ *  - on every call (fail_function), so that the retries run out, or with an RM error that is
+ *    the RM's answer (DENIED, not retried);
+ * closes the VM and checks:
  *  - whether the driver made the call at all for a VM that got that far;
  *  - that the close returned within a bound (alarm) and without waiting out
  *    vm_status_timeout_ms: no wait for a notification that cannot come;
- *  - exactly what stays behind, which follows from the RM's rules (the simulator's, as the
- *    open-source RM's: VM_RESET needs EXITED, READY or INIT_FAILED; MEM_RECLAIM needs the
- *    parcel not to be held by a VM, and a VM releases its parcels only when it is reset;
- *    VM_DEALLOC_VMID needs LOAD or RESET):
+ *  - exactly what stays behind when the step fails for good, which follows from the RM's rules
+ *    (the simulator's, as the open-source RM's: VM_RESET needs EXITED, READY or INIT_FAILED;
+ *    MEM_RECLAIM needs the parcel not to be held by a VM, and a VM releases its parcels only
+ *    when it is reset; VM_DEALLOC_VMID needs LOAD or RESET):
  *      VM_STOP fails:     the VM keeps running. VM_RESET and VM_DEALLOC_VMID are refused
  *                         (VM_STATE), MEM_RECLAIM too (the VM holds the parcels): the RM keeps
  *                         the VM id, the running VM and both parcels for good, and every page
  *                         stays pinned and charged to the VMM.
  *      VM_RESET fails:    the same, the VM EXITED. If START had failed after VM_INIT (READY,
  *                         no parcel accepted) the memory comes back and only the VM id stays.
- *                         If VM_INIT never completed, one failure is recovered from; a second
- *                         one leaves the VM id (READY).
+ *                         If VM_INIT never completed, a refused VM_RESET is recovered from (by
+ *                         VM_INIT); failing both rounds leaves the VM id (READY).
  *      MEM_RECLAIM fails: that region's parcel stays in the RM and its pages stay pinned and
- *                         charged for good (DOC: Guest memory); the other region and the VM id
- *                         come back.
+ *                         charged for good (DOC: Guest memory); the VM id comes back. A lost
+ *                         reply leaves the pages pinned too: the refused retry (HANDLE_INVALID)
+ *                         cannot be told from a parcel still in use.
  *      VM_DEALLOC_VMID fails: only the VM id stays (RESET, or LOAD if never started).
  *  - that the driver logged the failure (dev_err) when the step had to succeed, and only then;
  *  - that the next VM, on fresh memory, starts and leaves nothing behind.
@@ -75,6 +84,8 @@
 #define GH_TD_VM_RESET		11
 
 #define GH_RSC_MGR_PARAMS	"/sys/module/gunyah_rsc_mgr/parameters"
+#define GH_TD_FI_TIMES		100	/* fail_function's times for "every call": more than made */
+#define GH_TD_LOST_TIMEOUT_MS	300	/* rpc_timeout_ms while a reply is lost */
 #define GH_HOOKS_MOD		"gunyah_platform_hooks_mod"
 #define GH_HOOKS_DIR		"/sys/kernel/debug/gunyah_platform_hooks"
 
@@ -336,119 +347,208 @@ enum gh_td_vm {
 FIXTURE(teardown) {
 	int devfd;
 	char *mem[2];
+	long long rpc_timeout_ms;	/* to restore: GH_TDF_LOST_REPLY lowers it */
+};
+
+/* How the step fails */
+enum gh_td_fault {
+	GH_TDF_FI_ONCE,		/* fail_function -EIO once (not sent): retried, nothing lost */
+	GH_TDF_RM_BUSY_ONCE,	/* the RM answers BUSY once: retried, nothing lost */
+	GH_TDF_LOST_REPLY,	/* the RM does it, its reply is lost: -ETIMEDOUT, then retried */
+	GH_TDF_FI_ALWAYS,	/* fail_function -EIO on every call: the retries run out */
+	GH_TDF_RM_DENIED,	/* the RM answers DENIED once: its answer, not retried */
 };
 
 FIXTURE_VARIANT(teardown) {
 	enum gh_td_step step;	/* the teardown RPC that fails ... */
-	bool rm_busy;		/* ... answered BUSY by the RM, else -EIO from fail_function */
-	int times;		/* fail_function: calls that fail (0: 1) */
+	enum gh_td_fault fault;	/* ... and how */
 	enum gh_td_vm vm;	/* how far the VM got */
 	bool used;		/* the driver makes that call for such a VM */
-	bool logged;		/* and logs its failure (dev_err) */
+	unsigned int rounds;	/* GH_TDF_FI_ALWAYS: retry rounds of the call (0: 1) */
+	bool logged;		/* the driver logs the step's failure (dev_err) */
+	int err;		/* with this errno (0: that of the fault) */
 	unsigned int vmid_state; /* 0: the VM id comes back; else the RM keeps the VM, so */
 	unsigned int parcels;	/* GH_R0, GH_R1: regions whose parcel the RM keeps */
 	unsigned int pinned;	/* regions whose pages stay pinned and charged */
 };
 
-/* VM_DEALLOC_VMID: the last step; only the VM id is lost */
-FIXTURE_VARIANT_ADD(teardown, fi_dealloc_started) {
-	.step = GH_TD_DEALLOC, .vm = GH_TD_STARTED, .used = true, .logged = true,
-	.vmid_state = GH_TD_VM_RESET,
+/* VM_DEALLOC_VMID: the last step; only the VM id can be lost */
+FIXTURE_VARIANT_ADD(teardown, fi_once_dealloc_started) {
+	.step = GH_TD_DEALLOC, .fault = GH_TDF_FI_ONCE, .vm = GH_TD_STARTED, .used = true,
 };
 
-FIXTURE_VARIANT_ADD(teardown, rm_dealloc_busy_started) {
-	.step = GH_TD_DEALLOC, .rm_busy = true, .vm = GH_TD_STARTED, .used = true,
+FIXTURE_VARIANT_ADD(teardown, rm_busy_once_dealloc_started) {
+	.step = GH_TD_DEALLOC, .fault = GH_TDF_RM_BUSY_ONCE, .vm = GH_TD_STARTED, .used = true,
+};
+
+/* The retry is refused (VMID_INVALID), but the RM knows no such VM: nothing to report */
+FIXTURE_VARIANT_ADD(teardown, lost_reply_dealloc_started) {
+	.step = GH_TD_DEALLOC, .fault = GH_TDF_LOST_REPLY, .vm = GH_TD_STARTED, .used = true,
+};
+
+FIXTURE_VARIANT_ADD(teardown, fi_always_dealloc_started) {
+	.step = GH_TD_DEALLOC, .fault = GH_TDF_FI_ALWAYS, .vm = GH_TD_STARTED, .used = true,
 	.logged = true, .vmid_state = GH_TD_VM_RESET,
 };
 
-FIXTURE_VARIANT_ADD(teardown, fi_dealloc_never_started) {
-	.step = GH_TD_DEALLOC, .vm = GH_TD_NEVER_STARTED, .used = true, .logged = true,
-	.vmid_state = GH_RM_VM_LOAD,
+FIXTURE_VARIANT_ADD(teardown, rm_denied_dealloc_started) {
+	.step = GH_TD_DEALLOC, .fault = GH_TDF_RM_DENIED, .vm = GH_TD_STARTED, .used = true,
+	.logged = true, .vmid_state = GH_TD_VM_RESET,
 };
 
-FIXTURE_VARIANT_ADD(teardown, rm_dealloc_busy_never_started) {
-	.step = GH_TD_DEALLOC, .rm_busy = true, .vm = GH_TD_NEVER_STARTED, .used = true,
+FIXTURE_VARIANT_ADD(teardown, fi_once_dealloc_never_started) {
+	.step = GH_TD_DEALLOC, .fault = GH_TDF_FI_ONCE, .vm = GH_TD_NEVER_STARTED, .used = true,
+};
+
+FIXTURE_VARIANT_ADD(teardown, fi_always_dealloc_never_started) {
+	.step = GH_TD_DEALLOC, .fault = GH_TDF_FI_ALWAYS, .vm = GH_TD_NEVER_STARTED, .used = true,
 	.logged = true, .vmid_state = GH_RM_VM_LOAD,
 };
 
-/* MEM_RECLAIM: the first region in guest address order (label 0) is leaked, the other not */
-FIXTURE_VARIANT_ADD(teardown, fi_reclaim_started) {
-	.step = GH_TD_RECLAIM, .vm = GH_TD_STARTED, .used = true, .logged = true,
-	.parcels = GH_R0, .pinned = GH_R0,
+FIXTURE_VARIANT_ADD(teardown, rm_denied_dealloc_never_started) {
+	.step = GH_TD_DEALLOC, .fault = GH_TDF_RM_DENIED, .vm = GH_TD_NEVER_STARTED, .used = true,
+	.logged = true, .vmid_state = GH_RM_VM_LOAD,
 };
 
-FIXTURE_VARIANT_ADD(teardown, rm_reclaim_busy_started) {
-	.step = GH_TD_RECLAIM, .rm_busy = true, .vm = GH_TD_STARTED, .used = true,
+/* MEM_RECLAIM: one region (the first in guest address order, label 0) or both are leaked */
+FIXTURE_VARIANT_ADD(teardown, fi_once_reclaim_started) {
+	.step = GH_TD_RECLAIM, .fault = GH_TDF_FI_ONCE, .vm = GH_TD_STARTED, .used = true,
+};
+
+FIXTURE_VARIANT_ADD(teardown, rm_busy_once_reclaim_started) {
+	.step = GH_TD_RECLAIM, .fault = GH_TDF_RM_BUSY_ONCE, .vm = GH_TD_STARTED, .used = true,
+};
+
+/*
+ * The RM reclaimed the parcel, the reply was lost, the retry is refused (HANDLE_INVALID, as
+ * for a parcel still in use): the driver cannot tell, so it keeps the pages pinned.
+ */
+FIXTURE_VARIANT_ADD(teardown, lost_reply_reclaim_started) {
+	.step = GH_TD_RECLAIM, .fault = GH_TDF_LOST_REPLY, .vm = GH_TD_STARTED, .used = true,
+	.logged = true, .err = -EINVAL, .pinned = GH_R0,
+};
+
+/* Every reclaim fails: both regions, each with its retries */
+FIXTURE_VARIANT_ADD(teardown, fi_always_reclaim_started) {
+	.step = GH_TD_RECLAIM, .fault = GH_TDF_FI_ALWAYS, .vm = GH_TD_STARTED, .used = true,
+	.rounds = 2, .logged = true, .parcels = GH_R0 | GH_R1, .pinned = GH_R0 | GH_R1,
+};
+
+FIXTURE_VARIANT_ADD(teardown, rm_denied_reclaim_started) {
+	.step = GH_TD_RECLAIM, .fault = GH_TDF_RM_DENIED, .vm = GH_TD_STARTED, .used = true,
 	.logged = true, .parcels = GH_R0, .pinned = GH_R0,
 };
 
 /* Nothing was shared: nothing to reclaim */
-FIXTURE_VARIANT_ADD(teardown, fi_reclaim_never_started) {
-	.step = GH_TD_RECLAIM, .vm = GH_TD_NEVER_STARTED,
+FIXTURE_VARIANT_ADD(teardown, fi_always_reclaim_never_started) {
+	.step = GH_TD_RECLAIM, .fault = GH_TDF_FI_ALWAYS, .vm = GH_TD_NEVER_STARTED,
 };
 
-/* VM_RESET of an EXITED VM: it keeps its parcels, so everything is lost */
-FIXTURE_VARIANT_ADD(teardown, fi_reset_started) {
-	.step = GH_TD_RESET, .vm = GH_TD_STARTED, .used = true, .logged = true,
-	.vmid_state = GH_TD_VM_EXITED, .parcels = GH_R0 | GH_R1, .pinned = GH_R0 | GH_R1,
+/* VM_RESET */
+FIXTURE_VARIANT_ADD(teardown, fi_once_reset_started) {
+	.step = GH_TD_RESET, .fault = GH_TDF_FI_ONCE, .vm = GH_TD_STARTED, .used = true,
 };
 
-/* The example of the RM refusing a teardown call: RESET answered with error 5, BUSY */
-FIXTURE_VARIANT_ADD(teardown, rm_reset_busy_started) {
-	.step = GH_TD_RESET, .rm_busy = true, .vm = GH_TD_STARTED, .used = true,
+FIXTURE_VARIANT_ADD(teardown, rm_busy_once_reset_started) {
+	.step = GH_TD_RESET, .fault = GH_TDF_RM_BUSY_ONCE, .vm = GH_TD_STARTED, .used = true,
+};
+
+/* The retry is refused (VM_STATE); VM_GET_STATE says RESET: the teardown goes on */
+FIXTURE_VARIANT_ADD(teardown, lost_reply_reset_started) {
+	.step = GH_TD_RESET, .fault = GH_TDF_LOST_REPLY, .vm = GH_TD_STARTED, .used = true,
+};
+
+/* An EXITED VM that is not reset keeps its parcels, so everything is lost */
+FIXTURE_VARIANT_ADD(teardown, fi_always_reset_started) {
+	.step = GH_TD_RESET, .fault = GH_TDF_FI_ALWAYS, .vm = GH_TD_STARTED, .used = true,
 	.logged = true, .vmid_state = GH_TD_VM_EXITED, .parcels = GH_R0 | GH_R1,
 	.pinned = GH_R0 | GH_R1,
 };
 
+FIXTURE_VARIANT_ADD(teardown, rm_denied_reset_started) {
+	.step = GH_TD_RESET, .fault = GH_TDF_RM_DENIED, .vm = GH_TD_STARTED, .used = true,
+	.logged = true, .vmid_state = GH_TD_VM_EXITED, .parcels = GH_R0 | GH_R1,
+	.pinned = GH_R0 | GH_R1,
+};
+
+FIXTURE_VARIANT_ADD(teardown, fi_once_reset_start_failed_ready) {
+	.step = GH_TD_RESET, .fault = GH_TDF_FI_ONCE, .vm = GH_TD_START_FAILED_READY,
+	.used = true,
+};
+
 /* READY: the parcels were never accepted and come back; the VM id stays */
-FIXTURE_VARIANT_ADD(teardown, fi_reset_start_failed_ready) {
-	.step = GH_TD_RESET, .vm = GH_TD_START_FAILED_READY, .used = true, .logged = true,
-	.vmid_state = GH_RM_VM_READY,
+FIXTURE_VARIANT_ADD(teardown, fi_always_reset_start_failed_ready) {
+	.step = GH_TD_RESET, .fault = GH_TDF_FI_ALWAYS, .vm = GH_TD_START_FAILED_READY,
+	.used = true, .logged = true, .vmid_state = GH_RM_VM_READY,
 };
 
-FIXTURE_VARIANT_ADD(teardown, rm_reset_busy_start_failed_ready) {
-	.step = GH_TD_RESET, .rm_busy = true, .vm = GH_TD_START_FAILED_READY, .used = true,
-	.logged = true, .vmid_state = GH_RM_VM_READY,
+FIXTURE_VARIANT_ADD(teardown, rm_denied_reset_start_failed_ready) {
+	.step = GH_TD_RESET, .fault = GH_TDF_RM_DENIED, .vm = GH_TD_START_FAILED_READY,
+	.used = true, .logged = true, .vmid_state = GH_RM_VM_READY,
 };
 
-/* INIT: a failed VM_RESET is followed by VM_INIT and VM_RESET again, which succeed */
-FIXTURE_VARIANT_ADD(teardown, fi_reset_start_failed_init) {
-	.step = GH_TD_RESET, .vm = GH_TD_START_FAILED_INIT, .used = true,
+/* INIT: the retry is refused (VM_STATE), so VM_INIT is sent, and VM_RESET again succeeds */
+FIXTURE_VARIANT_ADD(teardown, fi_once_reset_start_failed_init) {
+	.step = GH_TD_RESET, .fault = GH_TDF_FI_ONCE, .vm = GH_TD_START_FAILED_INIT,
+	.used = true,
 };
 
-FIXTURE_VARIANT_ADD(teardown, rm_reset_busy_start_failed_init) {
-	.step = GH_TD_RESET, .rm_busy = true, .vm = GH_TD_START_FAILED_INIT, .used = true,
+FIXTURE_VARIANT_ADD(teardown, rm_busy_once_reset_start_failed_init) {
+	.step = GH_TD_RESET, .fault = GH_TDF_RM_BUSY_ONCE, .vm = GH_TD_START_FAILED_INIT,
+	.used = true,
 };
 
-/* ... unless the second VM_RESET fails too: the VM, READY by then, keeps its id */
-FIXTURE_VARIANT_ADD(teardown, fi_reset_twice_start_failed_init) {
-	.step = GH_TD_RESET, .times = 2, .vm = GH_TD_START_FAILED_INIT, .used = true,
-	.logged = true, .vmid_state = GH_RM_VM_READY,
+/* Not retried, but VM_INIT and VM_RESET again succeed */
+FIXTURE_VARIANT_ADD(teardown, rm_denied_reset_start_failed_init) {
+	.step = GH_TD_RESET, .fault = GH_TDF_RM_DENIED, .vm = GH_TD_START_FAILED_INIT,
+	.used = true,
+};
+
+/* Both rounds of VM_RESET (before and after VM_INIT) fail: the VM, READY, keeps its id */
+FIXTURE_VARIANT_ADD(teardown, fi_always_reset_start_failed_init) {
+	.step = GH_TD_RESET, .fault = GH_TDF_FI_ALWAYS, .vm = GH_TD_START_FAILED_INIT,
+	.used = true, .rounds = 2, .logged = true, .vmid_state = GH_RM_VM_READY,
 };
 
 /* VM_CONFIG_IMAGE never sent: the RM is in LOAD and is not asked to reset */
-FIXTURE_VARIANT_ADD(teardown, fi_reset_never_started) {
-	.step = GH_TD_RESET, .vm = GH_TD_NEVER_STARTED,
+FIXTURE_VARIANT_ADD(teardown, fi_always_reset_never_started) {
+	.step = GH_TD_RESET, .fault = GH_TDF_FI_ALWAYS, .vm = GH_TD_NEVER_STARTED,
 };
 
-/* VM_STOP: the VM keeps running, so every later step is refused and everything is lost */
-FIXTURE_VARIANT_ADD(teardown, fi_stop_started) {
-	.step = GH_TD_STOP, .vm = GH_TD_STARTED, .used = true, .logged = true,
-	.vmid_state = GH_RM_VM_RUNNING, .parcels = GH_R0 | GH_R1, .pinned = GH_R0 | GH_R1,
+/* VM_STOP */
+FIXTURE_VARIANT_ADD(teardown, fi_once_stop_started) {
+	.step = GH_TD_STOP, .fault = GH_TDF_FI_ONCE, .vm = GH_TD_STARTED, .used = true,
 };
 
-FIXTURE_VARIANT_ADD(teardown, rm_stop_busy_started) {
-	.step = GH_TD_STOP, .rm_busy = true, .vm = GH_TD_STARTED, .used = true, .logged = true,
-	.vmid_state = GH_RM_VM_RUNNING, .parcels = GH_R0 | GH_R1, .pinned = GH_R0 | GH_R1,
+FIXTURE_VARIANT_ADD(teardown, rm_busy_once_stop_started) {
+	.step = GH_TD_STOP, .fault = GH_TDF_RM_BUSY_ONCE, .vm = GH_TD_STARTED, .used = true,
+};
+
+/* The retry is refused (VM_STATE); VM_GET_STATE says EXITED: the teardown goes on */
+FIXTURE_VARIANT_ADD(teardown, lost_reply_stop_started) {
+	.step = GH_TD_STOP, .fault = GH_TDF_LOST_REPLY, .vm = GH_TD_STARTED, .used = true,
+};
+
+/* The VM keeps running, so every later step is refused and everything is lost */
+FIXTURE_VARIANT_ADD(teardown, fi_always_stop_started) {
+	.step = GH_TD_STOP, .fault = GH_TDF_FI_ALWAYS, .vm = GH_TD_STARTED, .used = true,
+	.logged = true, .vmid_state = GH_RM_VM_RUNNING, .parcels = GH_R0 | GH_R1,
+	.pinned = GH_R0 | GH_R1,
+};
+
+FIXTURE_VARIANT_ADD(teardown, rm_denied_stop_started) {
+	.step = GH_TD_STOP, .fault = GH_TDF_RM_DENIED, .vm = GH_TD_STARTED, .used = true,
+	.logged = true, .vmid_state = GH_RM_VM_RUNNING, .parcels = GH_R0 | GH_R1,
+	.pinned = GH_R0 | GH_R1,
 };
 
 /* VM_START never sent: nothing to stop */
-FIXTURE_VARIANT_ADD(teardown, fi_stop_start_failed_ready) {
-	.step = GH_TD_STOP, .vm = GH_TD_START_FAILED_READY,
+FIXTURE_VARIANT_ADD(teardown, fi_always_stop_start_failed_ready) {
+	.step = GH_TD_STOP, .fault = GH_TDF_FI_ALWAYS, .vm = GH_TD_START_FAILED_READY,
 };
 
-FIXTURE_VARIANT_ADD(teardown, fi_stop_never_started) {
-	.step = GH_TD_STOP, .vm = GH_TD_NEVER_STARTED,
+FIXTURE_VARIANT_ADD(teardown, fi_always_stop_never_started) {
+	.step = GH_TD_STOP, .fault = GH_TDF_FI_ALWAYS, .vm = GH_TD_NEVER_STARTED,
 };
 
 FIXTURE_SETUP(teardown)
@@ -456,10 +556,12 @@ FIXTURE_SETUP(teardown)
 	self->devfd = -1;
 	self->mem[0] = NULL;
 	self->mem[1] = NULL;
+	self->rpc_timeout_ms = gh_rpc_timeout_ms();
 	if (!gh_have_dev())
 		SKIP(return, GH_DEV_PATH " is absent");
 	ASSERT_TRUE(gh_have_sim());
-	if (!variant->rm_busy && !gh_fei_available())
+	if ((variant->fault == GH_TDF_FI_ONCE || variant->fault == GH_TDF_FI_ALWAYS) &&
+	    !gh_fei_available())
 		SKIP(return, "no fail_function in debugfs");
 	self->devfd = gh_open_dev();
 	ASSERT_LE(0, self->devfd);
@@ -471,6 +573,7 @@ FIXTURE_TEARDOWN(teardown)
 	alarm(0);
 	gh_fei_clear();
 	gh_sim_reset_knobs();
+	gh_write_file(GH_RSC_MGR_PARAMS "/rpc_timeout_ms", "%lld", self->rpc_timeout_ms);
 	gh_unmap_regions(self->mem);
 	if (self->devfd >= 0)
 		close(self->devfd);
@@ -508,23 +611,76 @@ static void gh_td_bring_up(struct __test_metadata *_metadata, int vmfd, unsigned
 	ASSERT_EQ(state, info.state);
 }
 
+/* How often the driver retries a teardown call that failed transiently */
+static long long gh_teardown_retries(void)
+{
+	return gh_read_ll(GH_RSC_MGR_PARAMS "/teardown_retries", -1);
+}
+
+/* Make the step fail as @variant says; the RM's fault count before, for gh_td_injected() */
+static long long gh_td_arm(struct __test_metadata *_metadata,
+			   const struct _fixture_variant_teardown *variant)
+{
+	__u32 msg_id = gh_td_steps[variant->step].msg_id;
+	long long faults = gh_sim_counter("faults_injected");
+
+	switch (variant->fault) {
+	case GH_TDF_FI_ONCE:
+		EXPECT_EQ(0, gh_fei_arm(gh_td_steps[variant->step].func, -EIO, 1));
+		break;
+	case GH_TDF_FI_ALWAYS:
+		EXPECT_EQ(0, gh_fei_arm(gh_td_steps[variant->step].func, -EIO, GH_TD_FI_TIMES));
+		break;
+	case GH_TDF_RM_BUSY_ONCE:
+		EXPECT_EQ(0, gh_sim_knob("rpc_fail", "1 %#x %#x", GH_TD_RM_BUSY, msg_id));
+		break;
+	case GH_TDF_RM_DENIED:
+		EXPECT_EQ(0, gh_sim_knob("rpc_fail", "1 %#x %#x", GH_TD_RM_DENIED, msg_id));
+		break;
+	case GH_TDF_LOST_REPLY:
+		/* The driver waits the RPC timeout for the lost reply: make it short */
+		EXPECT_EQ(0, gh_write_file(GH_RSC_MGR_PARAMS "/rpc_timeout_ms", "%d",
+					   GH_TD_LOST_TIMEOUT_MS));
+		EXPECT_EQ(0, gh_sim_knob("rpc_lose_reply", "1 %#x", msg_id));
+		break;
+	}
+	return faults;
+}
+
+/* How many calls of the step the fault hit */
+static long long gh_td_injected(const struct _fixture_variant_teardown *variant,
+				long long faults)
+{
+	switch (variant->fault) {
+	case GH_TDF_FI_ONCE:
+		return 1 - gh_fei_times();
+	case GH_TDF_FI_ALWAYS:
+		return GH_TD_FI_TIMES - gh_fei_times();
+	default:
+		return gh_sim_counter("faults_injected") - faults;
+	}
+}
+
 /*
  * One teardown RPC fails: the close returns in bounded time, leaves behind exactly what the
  * variant says, logs the failure if the step had to succeed, and the next VM works.
  */
 TEST_F_TIMEOUT(teardown, step_fails, 180)
 {
-	unsigned int handle[2] = { 0, 0 }, vmid, times = variant->times ? variant->times : 1;
-	int err = variant->rm_busy ? -EBUSY : -EIO, vmfd, kmsg, r;
+	unsigned int handle[2] = { 0, 0 }, vmid, rounds = variant->rounds ? variant->rounds : 1;
 	const char *what = gh_td_steps[variant->step].log;
-	unsigned int bound_s = (unsigned int)((2 * gh_status_timeout_ms() +
-					       4 * gh_rpc_timeout_ms()) / 1000 + 10);
+	long long retries = gh_teardown_retries(), faults, injected, want_calls, t0, ms;
+	unsigned int bound_s;
 	struct gh_sim_parcel p = { 0 };
 	struct gh_sim_vm info = { 0 };
 	struct gh_snapshot before, want;
-	long long faults = 0, injected, t0, ms;
 	bool shared = variant->vm != GH_TD_NEVER_STARTED;
+	int err = variant->err, vmfd, kmsg, r;
 	char msg[192];
+
+	ASSERT_LE(0, retries);
+	if (!err)
+		err = variant->fault == GH_TDF_RM_DENIED ? -EPERM : -EIO;
 
 	gh_snapshot_take(&before);
 	ASSERT_NE(LLONG_MIN, before.pins);
@@ -540,13 +696,9 @@ TEST_F_TIMEOUT(teardown, step_fails, 180)
 		handle[r] = p.handle;
 	}
 
-	if (variant->rm_busy) {
-		faults = gh_sim_counter("faults_injected");
-		ASSERT_EQ(0, gh_sim_knob("rpc_fail", "1 %#x %#x", GH_TD_RM_BUSY,
-					 gh_td_steps[variant->step].msg_id));
-	} else {
-		ASSERT_EQ(0, gh_fei_arm(gh_td_steps[variant->step].func, -EIO, (int)times));
-	}
+	faults = gh_td_arm(_metadata, variant);
+	bound_s = (unsigned int)((2 * gh_status_timeout_ms() +
+				  (4 + 8 * retries) * gh_rpc_timeout_ms()) / 1000 + 10);
 
 	kmsg = gh_kmsg_open();
 	EXPECT_LE(0, kmsg);
@@ -556,10 +708,13 @@ TEST_F_TIMEOUT(teardown, step_fails, 180)
 	ms = gh_now_ms() - t0;
 	alarm(0);
 
-	/* Whether the driver made the call (as often as it was made to fail) for such a VM */
-	injected = variant->rm_busy ? gh_sim_counter("faults_injected") - faults :
-				      (long long)times - gh_fei_times();
-	EXPECT_EQ(variant->used ? (variant->rm_busy ? 1 : (long long)times) : 0, injected);
+	/*
+	 * Whether the driver made the call for such a VM, and how often: once for a fault that
+	 * hits once, 1 + teardown_retries times per round when every call fails
+	 */
+	injected = gh_td_injected(variant, faults);
+	want_calls = variant->fault == GH_TDF_FI_ALWAYS ? rounds * (1 + retries) : 1;
+	EXPECT_EQ(variant->used ? want_calls : 0, injected);
 	gh_fei_clear();
 	gh_sim_reset_knobs();
 
@@ -590,7 +745,7 @@ TEST_F_TIMEOUT(teardown, step_fails, 180)
 			TH_LOG("region %d, parcel %#x", r, handle[r]);
 	}
 
-	/* The failure is logged if and only if the step had to succeed */
+	/* The failure is logged if and only if the step had to succeed and did not */
 	if (variant->logged && variant->step == GH_TD_RECLAIM)
 		snprintf(msg, sizeof(msg), "VM %u: %s 0 (parcel %#x): %d; leaking its %d pages",
 			 vmid, what, handle[0], err, GH_R0_PAGES);
@@ -1068,7 +1223,8 @@ TEST_F(hooks, failed_reclaim_skips_post_reclaim)
 	vmfd = gh_hooks_vm(self->devfd, self->mem, GH_RW, &vmid);
 	ASSERT_LE(0, vmfd);
 	ASSERT_EQ(0, ioctl(vmfd, GUNYAH_VM_START, 0UL));
-	ASSERT_EQ(0, gh_fei_arm("gunyah_rm_mem_reclaim", -EIO, 1));
+	/* -EINVAL: the RM's answer, not retried (a transient error would be) */
+	ASSERT_EQ(0, gh_fei_arm("gunyah_rm_mem_reclaim", -EINVAL, 1));
 	close(vmfd);
 	EXPECT_EQ(0, gh_fei_times());
 	gh_fei_clear();
