@@ -815,14 +815,27 @@ static void gunyah_rm_rx_notif(struct gunyah_rm *rm, u32 msg_id, u8 *buf, size_t
  * @size: its size, at most GUNYAH_RM_PAYLOAD_PER_FRAGMENT
  *
  * A message in progress has room for num_continuations + 1 full fragments and takes no more
- * fragments than that, so the copy always fits. The last fragment completes the message, which
- * goes to its caller or to the notifier chain.
+ * fragments than that, so the copy always fits. Every fragment but the last must be full, or
+ * the message is aborted (its caller gets -EIO). The last fragment completes the message,
+ * which goes to its caller or to the notifier chain.
  *
  * Context: the RX thread.
  */
 static void gunyah_rm_rx_append(struct gunyah_rm *rm, const u8 *payload, size_t size)
 {
 	struct gunyah_rm_rx_msg msg, *rx = &rm->rx;
+
+	/*
+	 * The RM fills every fragment but the last: a short one before the last means that the
+	 * last one came early (fragments out of order) or that fragments were lost.
+	 */
+	if (rx->fragments < rx->num_continuations && size != GUNYAH_RM_PAYLOAD_PER_FRAGMENT) {
+		dev_err_ratelimited(&rm->dev,
+				    "fragment %u of message %#x (seq %u) is short: %zu bytes\n",
+				    rx->fragments, rx->msg_id, rx->seq, size);
+		gunyah_rm_rx_abort(rm);
+		return;
+	}
 
 	if (size)
 		memcpy(rx->buf + rx->size, payload, size);

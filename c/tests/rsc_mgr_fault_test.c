@@ -26,13 +26,16 @@
  * What c/rsc_mgr.c does, as the rows pin it down:
  * - fragments carry no index: a continuation that repeats the msg_id, seq and continuation
  *   count of the message in progress is appended to it, and the message completes after
- *   count + 1 fragments, whichever they were (duplicates and reordering are not detected; only
- *   the RPC's own size check may notice);
+ *   count + 1 fragments, whichever they were (duplicates and reordering of full fragments are
+ *   not detected; only the RPC's own size check may notice). Every fragment but the last must
+ *   be full: a short one earlier (the last one out of order) aborts the message;
  * - a first fragment (reply or notification) aborts the message in progress, a continuation
  *   that does not match aborts it too; an aborted reply fails its call with -EIO at once;
  * - malformed fragments (api byte), requests from the RM and continuations with nothing in
  *   progress are dropped; a reply is taken only by the call with its seq and msg_id;
- * - a reply that misses a fragment never completes: the call times out (-ETIMEDOUT) and the
+ * - a reply that misses a fragment: if the short last fragment then comes in the place of an
+ *   earlier one, the message is aborted and the call fails with -EIO at once; if the last one
+ *   itself is missing, the message never completes: the call times out (-ETIMEDOUT) and the
  *   partial message stays in rm->rx until the next first fragment aborts it;
  * - rpc_timeout_ms bounds the send (queue full) and the wait for the whole reply.
  */
@@ -273,9 +276,9 @@ static const struct ft_case fault_cases[] = {
 	},
 	/* ---- a scripted RM: a call waits, the test injects its reply ---- */
 	{
-		.name = "drop C1: F C2 C3 -> -ETIMEDOUT, partial message left",
+		.name = "drop C1: F C2 C3 -> -EIO (C3, short, comes before the last)",
 		.kind = FK_SCRIPT, .call = FC_HYP_RES, .script = FT_SCRIPT(FR(0), FR(2), FR(3)),
-		.timeout_ms = FT_T_SHORT, .ret = -ETIMEDOUT, .partial = 3,
+		.ret = -EIO,
 	}, {
 		.name = "drop C3 (last): F C1 C2 -> -ETIMEDOUT, partial message left",
 		.kind = FK_SCRIPT, .call = FC_HYP_RES, .script = FT_SCRIPT(FR(0), FR(1), FR(2)),
@@ -294,25 +297,21 @@ static const struct ft_case fault_cases[] = {
 		.kind = FK_SCRIPT, .call = FC_HYP_RES,
 		.script = FT_SCRIPT(FR(0), FR(1), FR(2), FR(3), FR(3)), .check = CHK_INTACT,
 	}, {
-		.name = "corrupt api byte of C1 -> -ETIMEDOUT (C1 dropped), partial left",
+		.name = "corrupt api byte of C1 -> -EIO (C1 dropped, C3 short before the last)",
 		.kind = FK_SCRIPT, .call = FC_HYP_RES,
-		.script = FT_SCRIPT(FR(0), FRX(1, HDR_API, 0xff), FR(2), FR(3)),
-		.timeout_ms = FT_T_SHORT, .ret = -ETIMEDOUT, .partial = 3,
+		.script = FT_SCRIPT(FR(0), FRX(1, HDR_API, 0xff), FR(2), FR(3)), .ret = -EIO,
 	}, {
-		.name = "corrupt type of C1 to reply -> -EIO, C1 starts a partial reply",
+		.name = "corrupt type of C1 to reply -> -EIO, C1's reply aborted at C3 (short)",
 		.kind = FK_SCRIPT, .call = FC_HYP_RES,
-		.script = FT_SCRIPT(FR(0), FRX(1, HDR_TYPE, 0x02), FR(2), FR(3)),
-		.ret = -EIO, .partial = 3,
+		.script = FT_SCRIPT(FR(0), FRX(1, HDR_TYPE, 0x02), FR(2), FR(3)), .ret = -EIO,
 	}, {
-		.name = "corrupt type of C1 to notification -> -EIO, partial notification left",
+		.name = "corrupt type of C1 to notification -> -EIO, the notification aborted",
 		.kind = FK_SCRIPT, .call = FC_HYP_RES,
-		.script = FT_SCRIPT(FR(0), FRX(1, HDR_TYPE, 0x03), FR(2), FR(3)),
-		.ret = -EIO, .partial = 3,
+		.script = FT_SCRIPT(FR(0), FRX(1, HDR_TYPE, 0x03), FR(2), FR(3)), .ret = -EIO,
 	}, {
-		.name = "corrupt type of C1 to request -> -ETIMEDOUT (C1 dropped), partial left",
+		.name = "corrupt type of C1 to request -> -EIO (C1 dropped, C3 short)",
 		.kind = FK_SCRIPT, .call = FC_HYP_RES,
-		.script = FT_SCRIPT(FR(0), FRX(1, HDR_TYPE, 0x01), FR(2), FR(3)),
-		.timeout_ms = FT_T_SHORT, .ret = -ETIMEDOUT, .partial = 3,
+		.script = FT_SCRIPT(FR(0), FRX(1, HDR_TYPE, 0x01), FR(2), FR(3)), .ret = -EIO,
 	}, {
 		.name = "corrupt continuation count of C1 -> -EIO, C2 C3 dropped",
 		.kind = FK_SCRIPT, .call = FC_HYP_RES,
@@ -334,14 +333,13 @@ static const struct ft_case fault_cases[] = {
 		.kind = FK_SCRIPT, .call = FC_HYP_RES,
 		.script = FT_SCRIPT(FR(0), FR(2), FR(1), FR(3)), .check = CHK_SCRAMBLED,
 	}, {
-		.name = "reorder, raw call: F C1 C3 C2 (short one not last) -> 0 in arrival order",
+		.name = "reorder: F C1 C3 C2 (short one not last) -> -EIO, C2 dropped",
 		.kind = FK_SCRIPT, .call = FC_RAW, .script = FT_SCRIPT(FR(0), FR(1), FR(3), FR(2)),
-		.check = CHK_ORDER, .order = "0132",
+		.ret = -EIO,
 	}, {
-		.name = "reorder: C1 F C2 C3 -> -ETIMEDOUT (C1 dropped), partial left",
+		.name = "reorder: C1 F C2 C3 -> -EIO (C1 dropped, C3 short before the last)",
 		.kind = FK_SCRIPT, .call = FC_HYP_RES,
-		.script = FT_SCRIPT(FR(1), FR(0), FR(2), FR(3)),
-		.timeout_ms = FT_T_SHORT, .ret = -ETIMEDOUT, .partial = 3,
+		.script = FT_SCRIPT(FR(1), FR(0), FR(2), FR(3)), .ret = -EIO,
 	}, {
 		.name = "notification amid a reply: F N C1 C2 C3 -> -EIO, N delivered",
 		.kind = FK_SCRIPT, .call = FC_HYP_RES,
@@ -380,12 +378,11 @@ static const struct ft_case fault_cases[] = {
 		.name = "idle: F alone -> partial left until the next message aborts it",
 		.kind = FK_IDLE, .call = FC_RAW, .script = FT_SCRIPT(FR(0)), .partial = 1,
 	}, {
-		.name = "idle: notification n1 n0 n2 -> n1 dropped, partial left, none delivered",
-		.kind = FK_IDLE, .script = FT_SCRIPT(NF(1), NF(0), NF(2)), .partial = 2,
+		.name = "idle: notification n1 n0 n2 -> n1 dropped, n2 short: none delivered",
+		.kind = FK_IDLE, .script = FT_SCRIPT(NF(1), NF(0), NF(2)),
 	}, {
-		.name = "idle: notification n0 n2 n1 -> delivered, payload in arrival order",
+		.name = "idle: notification n0 n2 n1 -> n2 short before the last: none delivered",
 		.kind = FK_IDLE, .script = FT_SCRIPT(NF(0), NF(2), NF(1)),
-		.notifs = 1, .notif_size = FT_NOTIF3_LEN,
 	},
 };
 
