@@ -330,7 +330,7 @@ static bool gunyah_vm_mem_vma_allowed(struct vm_area_struct *vma)
  * @size: size of the range (page aligned, no overflow)
  *
  * A first, friendly check, so that a mapping of a regular file gets -EINVAL rather than GUP's
- * -EFAULT. The mappings may change before the pages are pinned: gunyah_vm_mem_check_pages()
+ * -EFAULT. The mappings may change before the pages are pinned: gunyah_vm_mem_scan_pages()
  * checks the pinned pages again.
  *
  * Context: process context, may sleep; takes @mm's mmap_lock for reading.
@@ -365,22 +365,42 @@ static int gunyah_vm_mem_check_vmas(struct mm_struct *mm, u64 start, u64 size)
 }
 
 /**
- * gunyah_vm_mem_check_pages() - check that every pinned page may back guest memory
- * @mapping: the mapping, its pages pinned
+ * gunyah_vm_mem_scan_pages() - check pinned pages and count the memory entries they need
+ * @pages: the mapping's pages
+ * @first: the first page to look at (those before it were looked at already)
+ * @end: one past the last
+ * @runs: physically contiguous runs of pages[0..@first), counted on to pages[0..@end)
+ *
+ * Every page must be anonymous, swap-backed (shmem) or hugetlb; a page in the same folio as the
+ * one before it needs no second look. Called on each batch right after it is pinned, while
+ * its struct pages are still in the cache.
  *
  * Context: any context.
- * Return: 0, or -EINVAL if a page is neither anonymous, swap-backed (shmem) nor hugetlb.
+ * Return: 0, or -EINVAL if a page is of another kind.
  */
-static int gunyah_vm_mem_check_pages(const struct gunyah_vm_mem_mapping *mapping)
+static int gunyah_vm_mem_scan_pages(struct page **pages, unsigned long first, unsigned long end,
+				    unsigned long *runs)
 {
-	struct folio *folio;
-	unsigned long i;
+	struct folio *folio, *prev_folio = NULL;
+	unsigned long i, pfn, prev_pfn = 0;
 
-	for (i = 0; i < mapping->npages; i++) {
-		folio = page_folio(mapping->pages[i]);
+	if (first) {
+		prev_folio = page_folio(pages[first - 1]);
+		prev_pfn = page_to_pfn(pages[first - 1]);
+	}
+	for (i = first; i < end; i++) {
+		pfn = page_to_pfn(pages[i]);
+		if (!i || pfn != prev_pfn + 1)
+			(*runs)++;
+		prev_pfn = pfn;
+
+		folio = page_folio(pages[i]);
+		if (folio == prev_folio)
+			continue;
 		if (!folio_test_anon(folio) && !folio_test_swapbacked(folio) &&
 		    !folio_test_hugetlb(folio))
 			return -EINVAL;
+		prev_folio = folio;
 	}
 	return 0;
 }
@@ -389,21 +409,26 @@ static int gunyah_vm_mem_check_pages(const struct gunyah_vm_mem_mapping *mapping
 /* Regions: pinning and parcels                                                             */
 
 /**
- * gunyah_vm_mem_pin() - pin the pages of a mapping
+ * gunyah_vm_mem_pin() - pin the pages of a mapping, check them and count their entries
  * @mapping: the mapping, with userspace_addr, npages and a pages array of npages entries
+ * @runs: set to the number of physically contiguous runs of the pinned pages
  *
  * pin_user_pages_fast() may pin fewer pages than asked: it is called until all are pinned.
- * On error, the pages pinned so far are unpinned.
+ * Each batch is checked with gunyah_vm_mem_scan_pages() as soon as it is pinned. On error, the
+ * pages pinned so far are unpinned.
  *
  * Context: process context, may sleep; the caller's mm is the one to pin from.
  * Return: 0; -EFAULT if part of the range is not mapped, or not writable, or cannot be pinned
- * for a long time (a mapping of a regular file); -ENOMEM; -EINTR on a fatal signal; or another
- * errno of pin_user_pages_fast().
+ * for a long time (a mapping of a regular file); -EINVAL if a pinned page is not anonymous,
+ * shmem or hugetlb (the mapping changed since it was checked); -ENOMEM; -EINTR on a fatal
+ * signal; or another errno of pin_user_pages_fast().
  */
-static int gunyah_vm_mem_pin(struct gunyah_vm_mem_mapping *mapping)
+static int gunyah_vm_mem_pin(struct gunyah_vm_mem_mapping *mapping, unsigned long *runs)
 {
 	unsigned long pinned = 0;
 	int nr, ret;
+
+	*runs = 0;
 
 	while (pinned < mapping->npages) {
 		nr = min_t(unsigned long, mapping->npages - pinned, GUNYAH_VM_MEM_PIN_BATCH);
@@ -416,6 +441,10 @@ static int gunyah_vm_mem_pin(struct gunyah_vm_mem_mapping *mapping)
 			goto err_unpin;
 		}
 		pinned += ret;
+
+		ret = gunyah_vm_mem_scan_pages(mapping->pages, pinned - ret, pinned, runs);
+		if (ret)
+			goto err_unpin;
 
 		if (pinned < mapping->npages) {
 			if (fatal_signal_pending(current)) {
@@ -456,6 +485,7 @@ static u8 gunyah_vm_mem_acl_perms(u32 flags)
  * gunyah_vm_mem_build_parcel() - describe a mapping's pinned pages as a memory parcel
  * @ghvm: the VM (for the guest's and the host's VM ids)
  * @mapping: the mapping, its pages pinned
+ * @runs: physically contiguous runs of its pages (gunyah_vm_mem_pin())
  *
  * Consecutive pages that are physically contiguous become one memory entry.
  *
@@ -463,17 +493,13 @@ static u8 gunyah_vm_mem_acl_perms(u32 flags)
  * Return: 0 or -ENOMEM.
  */
 static int gunyah_vm_mem_build_parcel(struct gunyah_vm *ghvm,
-				      struct gunyah_vm_mem_mapping *mapping)
+				      struct gunyah_vm_mem_mapping *mapping, unsigned long runs)
 {
 	struct gunyah_rm_mem_parcel *parcel = &mapping->parcel;
 	struct gunyah_rm_mem_entry *entries;
-	unsigned long i, n = 1, pfn, prev_pfn;
+	unsigned long i, n, pfn, prev_pfn;
 
-	for (i = 1; i < mapping->npages; i++)
-		if (page_to_pfn(mapping->pages[i]) != page_to_pfn(mapping->pages[i - 1]) + 1)
-			n++;
-
-	entries = kvcalloc(n, sizeof(*entries), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	entries = kvcalloc(runs, sizeof(*entries), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!entries)
 		return -ENOMEM;
 
@@ -486,7 +512,8 @@ static int gunyah_vm_mem_build_parcel(struct gunyah_vm *ghvm,
 		if (pfn == prev_pfn + 1) {
 			entries[n].size += PAGE_SIZE;
 		} else {
-			n++;
+			if (WARN_ON_ONCE(++n >= runs))
+				break;
 			entries[n].phys_addr = PFN_PHYS(pfn);
 			entries[n].size = PAGE_SIZE;
 		}
@@ -544,7 +571,7 @@ static void gunyah_vm_mem_mapping_free(struct gunyah_vm_mem_mapping *mapping)
  *
  * Context: process context, may sleep; no VM lock held (pinning may fault pages in for long).
  * Return: the mapping, not yet in the VM's list; or ERR_PTR() of -EFAULT or -EINVAL (see
- * gunyah_vm_mem_check_vmas(), gunyah_vm_mem_check_pages() and gunyah_vm_mem_pin()), -ENOMEM
+ * gunyah_vm_mem_check_vmas() and gunyah_vm_mem_pin()), -ENOMEM
  * (RLIMIT_MEMLOCK, or no memory for the bookkeeping) or -EINTR.
  */
 static struct gunyah_vm_mem_mapping *
@@ -552,6 +579,7 @@ gunyah_vm_mem_mapping_create(struct gunyah_vm *ghvm,
 			     const struct gunyah_userspace_memory_region *region)
 {
 	struct gunyah_vm_mem_mapping *mapping;
+	unsigned long runs;
 	int ret;
 
 	mapping = kzalloc(sizeof(*mapping), GFP_KERNEL_ACCOUNT);
@@ -591,22 +619,19 @@ gunyah_vm_mem_mapping_create(struct gunyah_vm *ghvm,
 		goto err_unaccount;
 	}
 
-	ret = gunyah_vm_mem_pin(mapping);
-	if (ret) {
+	ret = gunyah_vm_mem_pin(mapping, &runs);
+	if (ret == -EINVAL) {
+		dev_err_ratelimited(ghvm->parent,
+				    "VM %u: region %u: memory at %#llx is not anonymous, shmem or hugetlbfs\n",
+				    ghvm->vmid, mapping->label, mapping->userspace_addr);
+		goto err_free_pages;
+	} else if (ret) {
 		dev_err_ratelimited(ghvm->parent, "VM %u: region %u: failed to pin memory: %d\n",
 				    ghvm->vmid, mapping->label, ret);
 		goto err_free_pages;
 	}
 
-	ret = gunyah_vm_mem_check_pages(mapping);
-	if (ret) {
-		dev_err_ratelimited(ghvm->parent,
-				    "VM %u: region %u: memory at %#llx is not anonymous, shmem or hugetlbfs\n",
-				    ghvm->vmid, mapping->label, mapping->userspace_addr);
-		goto err_unpin;
-	}
-
-	ret = gunyah_vm_mem_build_parcel(ghvm, mapping);
+	ret = gunyah_vm_mem_build_parcel(ghvm, mapping, runs);
 	if (ret)
 		goto err_unpin;
 
