@@ -155,6 +155,11 @@ struct task_struct;
 /* Largest VM config DTB VM_INIT reads */
 #define SIM_MAX_DTB_SIZE	SZ_1M
 
+/* Flattened devicetree (DTB) format, as sim_fdt.c reads it */
+#define SIM_FDT_MAGIC		0xd00dfeedU
+#define SIM_FDT_HEADER_SIZE	40
+#define SIM_FDT_MAX_DEPTH	64	/* nodes open at once, the root included */
+
 #define RM_EXIT_TYPE_FORCE_STOPPED 7
 
 /* RM memory rights */
@@ -683,6 +688,9 @@ void sim_rm_reset_finish(struct gunyah_sim *sim, struct sim_vm *vm);
 void sim_rm_vm_free(struct gunyah_sim *sim, struct sim_vm *vm);
 void sim_rm_fill_vm_info(struct gunyah_sim *sim, struct sim_vm *vm,
 			 struct gunyah_sim_vm_info *info);
+
+/* sim_fdt.c (exported to KUnit suites when CONFIG_KUNIT is enabled) */
+u32 gunyah_sim_fdt_parse_config(const void *blob, size_t size, struct sim_vm_config *cfg);
 
 /* sim_rm_mem.c */
 u32 sim_rm_mem_share(struct gunyah_sim *sim, u32 msg_id, const u8 *buf, size_t len,

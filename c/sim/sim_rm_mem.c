@@ -23,8 +23,6 @@
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
-#include <linux/of.h>
-#include <linux/of_fdt.h>
 #include <linux/overflow.h>
 #include <linux/pfn.h>
 #include <linux/rbtree.h>
@@ -44,8 +42,6 @@
 #define RM_MEM_ENTRY_SIZE	16
 #define RM_ATTR_ENTRY_SIZE	4
 #define RM_MEM_RELEASED_SIZE	12
-
-#define FDT_HEADER_SIZE		40
 
 /* ---- wire decoding ---- */
 
@@ -703,115 +699,6 @@ u32 sim_mem_vm_accepted(struct gunyah_sim *sim, u16 vmid)
 
 /* ---- the VM config DTB ---- */
 
-#ifdef CONFIG_OF_FLATTREE
-/**
- * config_parse_bells() - collect the doorbells of /qcom,vm-config/vdevices
- * @vdevices: that node
- * @cfg: labels appended to
- *
- * Context: process context.
- * Return: RM_OK, ARG_INVALID (no or duplicate label) or NORESOURCE (too many).
- */
-static u32 config_parse_bells(struct device_node *vdevices, struct sim_vm_config *cfg)
-{
-	const char *type;
-	u32 label, i;
-
-	for_each_child_of_node_scoped(vdevices, dev) {
-		if (of_property_read_string(dev, "vdevice-type", &type) || strcmp(type, "doorbell"))
-			continue;
-		if (of_property_read_u32(dev, "label", &label))
-			return RM_ERR_ARG_INVALID;
-		for (i = 0; i < cfg->n_bells; i++)
-			if (cfg->bell_labels[i] == label)
-				return RM_ERR_ARG_INVALID;
-		if (cfg->n_bells == SIM_MAX_BELLS)
-			return RM_ERR_NORESOURCE;
-		cfg->bell_labels[cfg->n_bells++] = label;
-	}
-	return RM_OK;
-}
-
-/**
- * config_parse() - read what the simulator needs from an unflattened VM config
- * @root: its root node
- * @cfg: filled
- *
- * Reads /qcom,vm-config/memory base-address (default 0), the doorbells of
- * /qcom,vm-config/vdevices (vdevice-type = "doorbell", u32 label, labels unique), and counts
- * the vCPUs: children of /cpus whose name starts with "cpu", except "cpu-map".
- *
- * Context: process context.
- * Return: RM_OK; ARG_INVALID (no vCPU, doorbell without or with a duplicate label);
- * NORESOURCE (too many vCPUs or doorbells).
- */
-static u32 config_parse(struct device_node *root, struct sim_vm_config *cfg)
-{
-	struct device_node *vmcfg, *node;
-	u32 err = RM_OK;
-
-	vmcfg = of_get_child_by_name(root, "qcom,vm-config");
-	if (vmcfg) {
-		node = of_get_child_by_name(vmcfg, "memory");
-		if (node) {
-			of_property_read_u64(node, "base-address", &cfg->base);
-			of_node_put(node);
-		}
-		node = of_get_child_by_name(vmcfg, "vdevices");
-		if (node) {
-			err = config_parse_bells(node, cfg);
-			of_node_put(node);
-		}
-		of_node_put(vmcfg);
-		if (err != RM_OK)
-			return err;
-	}
-
-	node = of_get_child_by_name(root, "cpus");
-	if (node) {
-		for_each_child_of_node_scoped(node, cpu)
-			if (of_node_name_prefix(cpu, "cpu") && !of_node_name_eq(cpu, "cpu-map"))
-				cfg->n_vcpus++;
-		of_node_put(node);
-	}
-	if (!cfg->n_vcpus)
-		return RM_ERR_ARG_INVALID;
-	if (cfg->n_vcpus > SIM_MAX_VCPUS)
-		return RM_ERR_NORESOURCE;
-	return RM_OK;
-}
-
-/**
- * config_unflatten() - unflatten a checked DTB and read it
- * @blob: the DTB (header checked, 8-byte aligned)
- * @cfg: filled
- *
- * Context: process context.
- * Return: ARG_INVALID if the DTB does not unflatten, else as config_parse().
- */
-static u32 config_unflatten(void *blob, struct sim_vm_config *cfg)
-{
-	struct device_node *root = NULL;
-	void *tree;
-	u32 err;
-
-	tree = of_fdt_unflatten_tree(blob, NULL, &root);
-	if (tree && root)
-		err = config_parse(root, cfg);
-	else
-		err = RM_ERR_ARG_INVALID;
-	/* The nodes live in @tree and are detached: freeing it frees the whole tree */
-	kfree(tree);
-	return err;
-}
-#else
-static u32 config_unflatten(void *blob, struct sim_vm_config *cfg)
-{
-	/* Without CONFIG_OF the simulator cannot read VM configs */
-	return RM_ERR_UNIMPLEMENTED;
-}
-#endif
-
 /**
  * sim_vm_read_config() - read a VM's config DTB from its image parcel (VM_INIT)
  * @sim: the simulator
@@ -819,12 +706,12 @@ static u32 config_unflatten(void *blob, struct sim_vm_config *cfg)
  * @cfg: filled (zeroed by the caller)
  *
  * The DTB is copied out of the parcel's pages, checked (magic, total size within dtb_size),
- * unflattened into a detached tree with of_fdt_unflatten_tree() and read with the of_* API.
+ * and read by the simulator's own DTB reader, gunyah_sim_fdt_parse_config() (sim_fdt.c), which
+ * checks the whole blob: it needs no OF support from the kernel.
  *
  * Context: the RM thread, &gunyah_sim.rm.lock held; may sleep.
  * Return: RM_OK; HANDLE_INVALID (parcel gone); MEM_INVALID (DTB not in readable memory);
- * ARG_INVALID (not a valid DTB, or see config_parse()); NORESOURCE; NOMEM; UNIMPLEMENTED
- * (kernel without CONFIG_OF).
+ * ARG_INVALID (not a valid DTB, or see gunyah_sim_fdt_parse_config()); NORESOURCE; NOMEM.
  */
 u32 sim_vm_read_config(struct gunyah_sim *sim, struct sim_vm *vm, struct sim_vm_config *cfg)
 {
@@ -836,7 +723,7 @@ u32 sim_vm_read_config(struct gunyah_sim *sim, struct sim_vm *vm, struct sim_vm_
 	p = sim_parcel_find(sim, vm->image_handle);
 	if (!p)
 		return RM_ERR_HANDLE_INVALID;
-	if (vm->dtb_size < FDT_HEADER_SIZE || vm->dtb_size > SIM_MAX_DTB_SIZE ||
+	if (vm->dtb_size < SIM_FDT_HEADER_SIZE || vm->dtb_size > SIM_MAX_DTB_SIZE ||
 	    vm->dtb_offset > p->bytes || vm->dtb_size > p->bytes - vm->dtb_offset)
 		return RM_ERR_ARG_INVALID;
 
@@ -848,13 +735,13 @@ u32 sim_vm_read_config(struct gunyah_sim *sim, struct sim_vm *vm, struct sim_vm_
 		goto out;
 	}
 	total = get_unaligned_be32(blob + 4);
-	if (get_unaligned_be32(blob) != OF_DT_HEADER || total < FDT_HEADER_SIZE ||
+	if (get_unaligned_be32(blob) != SIM_FDT_MAGIC || total < SIM_FDT_HEADER_SIZE ||
 	    total > vm->dtb_size) {
 		err = RM_ERR_ARG_INVALID;
 		goto out;
 	}
 
-	err = config_unflatten(blob, cfg);
+	err = gunyah_sim_fdt_parse_config(blob, total, cfg);
 out:
 	kvfree(blob);
 	return err;
