@@ -152,7 +152,7 @@ static inline void gunyah_fdt_prop_u32(struct gunyah_fdt *f, const char *name, g
 static inline void gunyah_fdt_prop_u64(struct gunyah_fdt *f, const char *name, gunyah_fdt_u64 v)
 {
 	gunyah_fdt_be32_t be[2] = { gunyah_fdt_be32((gunyah_fdt_u32)(v >> 32)),
-				 gunyah_fdt_be32((gunyah_fdt_u32)v) };
+				 gunyah_fdt_be32((gunyah_fdt_u32)(v & 0xffffffffU)) };
 
 	gunyah_fdt_prop(f, name, be, 8);
 }
