@@ -611,9 +611,12 @@ gunyah_vm_mem_mapping_create(struct gunyah_vm *ghvm,
 		goto err_free;
 	}
 
-	/* Too big a region fails here with -ENOMEM (kvmalloc() refuses more than INT_MAX bytes) */
-	mapping->pages = kvcalloc(mapping->npages, sizeof(*mapping->pages),
-				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	/*
+	 * Too big a region fails here with -ENOMEM (kvmalloc() refuses more than INT_MAX bytes).
+	 * Not zeroed: only the entries gunyah_vm_mem_pin() filled are ever read.
+	 */
+	mapping->pages = kvmalloc_array(mapping->npages, sizeof(*mapping->pages),
+					GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!mapping->pages) {
 		ret = -ENOMEM;
 		goto err_unaccount;
