@@ -81,8 +81,8 @@ struct gunyah_fn_abi_registration {
 
 /**
  * struct gunyah_fn_abi_io_handler - an MMIO handler added through the ABI
- * @io: the handler as the VM manager knows it; its node is in gunyah_vm.mmio_bus while
- *      added, protected by gunyah_vm.mmio_bus_lock; the rest is constant
+ * @io: the handler as the VM manager knows it; its links are in gunyah_vm.mmio_bus while
+ *      added, written under gunyah_vm.mmio_bus_lock; the rest is constant
  * @ghvm: its VM; constant
  * @read: the module's read callback (may be NULL); constant
  * @write: the module's write callback (may be NULL); constant
@@ -403,7 +403,7 @@ EXPORT_SYMBOL_GPL(gunyah_fn_abi_vm_put);
  * @len: access size
  * @data: where the value read goes
  *
- * Context: vCPU thread, gunyah_vm.mmio_bus_lock held for reading.
+ * Context: vCPU thread, in the framework's MMIO SRCU read side.
  * Return: the module's answer; -EOPNOTSUPP (to userspace) if it has no read callback.
  */
 static int gunyah_fn_abi_io_read(struct gunyah_vm_io_handler *io_dev, u64 addr, u32 len,
@@ -424,7 +424,7 @@ static int gunyah_fn_abi_io_read(struct gunyah_vm_io_handler *io_dev, u64 addr, 
  * @len: access size
  * @data: the value written
  *
- * Context: vCPU thread, gunyah_vm.mmio_bus_lock held for reading.
+ * Context: vCPU thread, in the framework's MMIO SRCU read side.
  * Return: the module's answer; -EOPNOTSUPP (to userspace) if it has no write callback.
  */
 static int gunyah_fn_abi_io_write(struct gunyah_vm_io_handler *io_dev, u64 addr, u32 len,
@@ -452,7 +452,7 @@ static const struct gunyah_vm_io_handler_ops gunyah_fn_abi_io_ops = {
  * Allocates a struct gunyah_fn_abi_io_handler around a struct gunyah_vm_io_handler and adds
  * that with gunyah_vm_add_io_handler(), which checks address, length and collisions.
  *
- * Context: process context, may sleep; takes gunyah_vm.mmio_bus_lock for writing.
+ * Context: process context, may sleep; takes gunyah_vm.mmio_bus_lock.
  * Return: 0; -EINVAL (an argument NULL, an unknown flag, no callback, or see
  * gunyah_vm_add_io_handler()); -EEXIST on a collision; -ENOMEM.
  */
@@ -497,8 +497,12 @@ EXPORT_SYMBOL_GPL(gunyah_fn_abi_add_io_handler);
  * gunyah_fn_abi_remove_io_handler() - remove and free an MMIO handler added through the ABI
  * @handler: the handler (NULL is ignored)
  *
- * Context: process context, may sleep; takes gunyah_vm.mmio_bus_lock for writing, so it waits
- * for vCPUs running the handler.
+ * The ABI promises that no callback runs once this returns (the module may then free what its
+ * context points to), so it waits for vCPUs running the handler: gunyah_vm_remove_io_handler()
+ * waits for an SRCU grace period.
+ *
+ * Context: process context, may sleep; takes gunyah_vm.mmio_bus_lock, then waits for the MMIO
+ * SRCU readers.
  */
 void gunyah_fn_abi_remove_io_handler(struct gunyah_fn_abi_io_handler *handler)
 {

@@ -12,8 +12,8 @@
 #include <linux/eventfd.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
-#include <linux/rbtree.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 #include <linux/gunyah.h>
@@ -23,32 +23,50 @@
 /**
  * DOC: Locking
  *
- * The ioeventfd has no lock of its own: everything but the IO handler's tree node is constant
- * from bind to unbind.
+ * Locks, outermost first (1 and 2 are never held together: unbind drops 2 before it takes 1):
  *
- * - &gunyah_vm.mmio_bus_lock (rw_semaphore, the framework's): gunyah_vm_add_io_handler() and
- *   gunyah_vm_remove_io_handler() take it for writing (from bind and unbind, under
- *   &gunyah_vm.fn_lock); vCPUs hold it for reading across gunyah_ioeventfd_write(), so
- *   several vCPUs may signal ioeventfds at once.
- * - The eventfd's wait-queue lock (spinlock, irqsave): taken by eventfd_signal() inside
- *   gunyah_ioeventfd_write(), so it nests inside mmio_bus_lock. The eventfd's waiters run under
- *   it: if an irqfd listens on the same eventfd, its doorbell is rung from here.
+ * 1. &gunyah_vm.mmio_bus_lock (mutex, the framework's): gunyah_vm_add_io_handler() and
+ *    gunyah_vm_remove_io_handler_kfree() take it (from bind and unbind, under
+ *    &gunyah_vm.fn_lock). vCPUs do not: they find the handler and call
+ *    gunyah_ioeventfd_write() in a read-side critical section of the framework's MMIO SRCU, so
+ *    several vCPUs may signal ioeventfds at once, and while ioeventfds are added and removed.
+ * 2. &gunyah_ioeventfd.lock (spinlock, never taken in interrupt context): protects
+ *    &gunyah_ioeventfd.ctx. Held by gunyah_ioeventfd_write() across eventfd_signal(), and by
+ *    unbind while it takes the eventfd away.
+ * 3. The eventfd's wait-queue lock (spinlock, irqsave): taken by eventfd_signal() inside
+ *    gunyah_ioeventfd_write(). The eventfd's waiters run under it: if an irqfd listens on the
+ *    same eventfd, its doorbell is rung from here.
  *
- * Teardown (gunyah_ioeventfd_unbind()): gunyah_vm_remove_io_handler() waits, through the write
- * side of mmio_bus_lock, for every vCPU running the handler, and no vCPU finds it afterwards;
- * only then is the eventfd put and the ioeventfd freed.
+ * Teardown (gunyah_ioeventfd_unbind()) does not wait for an SRCU grace period, which would cost
+ * REMOVE milliseconds. Instead:
+ *
+ * 1. Under &gunyah_ioeventfd.lock it takes the eventfd away (&gunyah_ioeventfd.ctx = NULL): a
+ *    vCPU that signals it has done so when unbind gets the lock, and a vCPU that gets the lock
+ *    afterwards finds no eventfd and lets the write exit to userspace, as if the ioeventfd
+ *    were gone. So nothing is signalled once REMOVE returns, and every guest write either
+ *    signals the eventfd or exits, never both.
+ * 2. It puts the eventfd, which no vCPU uses any more.
+ * 3. gunyah_vm_remove_io_handler_kfree() unlinks the handler, so that no vCPU finds it any more,
+ *    and frees the ioeventfd after the grace period: a vCPU may still hold the ioeventfd (for
+ *    step 1's lock) until then. The module's code outlives it too
+ *    (gunyah_vm_function_unregister() waits for a grace period).
  */
 
 /**
  * struct gunyah_ioeventfd - an ioeventfd
+ * @lock: protects @ctx (see DOC: Locking)
+ * @ctx: the eventfd context, signalled by guest writes; a reference is held from bind to
+ *       unbind, which sets it to NULL; @lock
  * @ghvm: the VM; constant. Valid while the instance exists.
- * @ctx: the eventfd context; a reference is held from bind to unbind; constant
- * @io_handler: the IO handler; its node is protected by &gunyah_vm.mmio_bus_lock, its other
- *              members are constant while it is added
+ * @io_handler: the IO handler; its links are the framework's, its other members are constant
+ *              while it is added
+ *
+ * Freed by the framework, an SRCU grace period after unbind (gunyah_vm_remove_io_handler_kfree()).
  */
 struct gunyah_ioeventfd {
-	struct gunyah_vm *ghvm;
+	spinlock_t lock; /* see above */
 	struct eventfd_ctx *ctx;
+	struct gunyah_vm *ghvm;
 	struct gunyah_vm_io_handler io_handler;
 };
 
@@ -60,19 +78,28 @@ struct gunyah_ioeventfd {
  * @data: the value written (the handler's datamatch value, when it has one)
  *
  * The framework called it only for a write this handler takes (address, length and
- * datamatch), so it only signals the eventfd. eventfd_signal() does not sleep.
+ * datamatch), so it only signals the eventfd, unless unbind has taken it away meanwhile.
+ * eventfd_signal() does not sleep.
  *
- * Context: the vCPU thread, &gunyah_vm.mmio_bus_lock held for reading; takes the eventfd's
- * wait-queue lock.
- * Return: 0 (handled).
+ * Context: the vCPU thread, in the framework's MMIO SRCU read side; takes @io_dev's
+ * &gunyah_ioeventfd.lock and the eventfd's wait-queue lock.
+ * Return: 0 (handled), or -ENODEV if the ioeventfd is being removed (the write then exits to
+ * userspace).
  */
 static int gunyah_ioeventfd_write(struct gunyah_vm_io_handler *io_dev, u64 addr, u32 len,
 				  u64 data)
 {
 	struct gunyah_ioeventfd *iofd = container_of(io_dev, struct gunyah_ioeventfd, io_handler);
+	int ret = -ENODEV;
 
-	eventfd_signal(iofd->ctx);
-	return 0;
+	spin_lock(&iofd->lock);
+	if (iofd->ctx) {
+		eventfd_signal(iofd->ctx);
+		ret = 0;
+	}
+	spin_unlock(&iofd->lock);
+
+	return ret;
 }
 
 /*
@@ -126,7 +153,7 @@ static int gunyah_ioeventfd_check(const struct gunyah_fn_ioeventfd_arg *arg)
  * gunyah_ioeventfd_write().
  *
  * Context: process context, may sleep; &gunyah_vm.fn_lock held. Takes
- * &gunyah_vm.mmio_bus_lock for writing.
+ * &gunyah_vm.mmio_bus_lock.
  * Return: 0; -EINVAL if @f->arg_size is not sizeof(struct gunyah_fn_ioeventfd_arg), flags has
  * an unknown bit, padding is not 0, len is not 0, 1, 2, 4 or 8, DATAMATCH is set with len 0,
  * addr + len overflows, or fd is not an eventfd; -EBADF if fd is not an open file; -EEXIST if
@@ -160,9 +187,9 @@ static long gunyah_ioeventfd_bind(struct gunyah_vm_function_instance *f)
 		goto err_put_ctx;
 	}
 
-	iofd->ghvm = f->ghvm;
+	spin_lock_init(&iofd->lock);
 	iofd->ctx = ctx;
-	RB_CLEAR_NODE(&iofd->io_handler.node);
+	iofd->ghvm = f->ghvm;
 	iofd->io_handler.addr = arg->addr;
 	iofd->io_handler.len = arg->len;
 	iofd->io_handler.datamatch = arg->flags & GUNYAH_IOEVENTFD_FLAGS_DATAMATCH;
@@ -188,21 +215,46 @@ err_put_ctx:
  * gunyah_ioeventfd_unbind() - remove an ioeventfd
  * @f: the instance
  *
- * Removes the IO handler first: when gunyah_vm_remove_io_handler() returns no vCPU runs
- * gunyah_ioeventfd_write() and none can reach it, so the eventfd is no longer signalled. Then
- * puts the eventfd and frees the ioeventfd.
+ * In the order DOC: Locking explains, without waiting for vCPUs: takes the eventfd away under
+ * &gunyah_ioeventfd.lock (from then on no vCPU signals it: a write that still reaches the
+ * handler exits to userspace), puts it, and removes the IO handler, which frees the ioeventfd
+ * once no vCPU can hold it any more. O(1).
  *
- * Context: process context, may sleep; &gunyah_vm.fn_lock held. Takes
- * &gunyah_vm.mmio_bus_lock for writing.
+ * Context: process context, may sleep; &gunyah_vm.fn_lock held. Takes &gunyah_ioeventfd.lock
+ * and &gunyah_vm.mmio_bus_lock.
  */
 static void gunyah_ioeventfd_unbind(struct gunyah_vm_function_instance *f)
 {
 	struct gunyah_ioeventfd *iofd = f->data;
+	struct eventfd_ctx *ctx;
 
-	gunyah_vm_remove_io_handler(iofd->ghvm, &iofd->io_handler);
-	eventfd_ctx_put(iofd->ctx);
-	kfree(iofd);
+	spin_lock(&iofd->lock);
+	ctx = iofd->ctx;
+	iofd->ctx = NULL;
+	spin_unlock(&iofd->lock);
+	eventfd_ctx_put(ctx);
+
 	f->data = NULL;
+	/* Frees iofd after the grace period: not to be touched from here on */
+	gunyah_vm_remove_io_handler_kfree(iofd->ghvm, &iofd->io_handler, iofd);
+}
+
+/**
+ * gunyah_ioeventfd_key() - the key of an ADD or REMOVE argument: its address
+ * @arg: a struct gunyah_fn_ioeventfd_arg that bind or gunyah_ioeventfd_validate() accepted
+ * @size: its size
+ *
+ * gunyah_ioeventfd_compare() matches only an ioeventfd at the argument's address, so the
+ * address is the key: REMOVE compares only the ioeventfds at that address.
+ *
+ * Context: any context.
+ * Return: the argument's addr.
+ */
+static u64 gunyah_ioeventfd_key(const void *arg, size_t size)
+{
+	const struct gunyah_fn_ioeventfd_arg *ioev_arg = arg;
+
+	return ioev_arg->addr;
 }
 
 /**
@@ -265,6 +317,6 @@ static int gunyah_ioeventfd_validate(const struct gunyah_vm_function *fn, const 
 
 DECLARE_GUNYAH_VM_FUNCTION_INIT(ioeventfd, GUNYAH_FN_IOEVENTFD, 3, gunyah_ioeventfd_bind,
 				gunyah_ioeventfd_unbind, gunyah_ioeventfd_compare,
-				.validate = gunyah_ioeventfd_validate);
+				.validate = gunyah_ioeventfd_validate, .key = gunyah_ioeventfd_key);
 MODULE_DESCRIPTION("Gunyah ioeventfd: an eventfd signalled by guest MMIO writes");
 MODULE_LICENSE("GPL");

@@ -51,12 +51,14 @@
  * 2. gunyah_vm.fn_lock: held around bind() and unbind(); unbind() takes run_lock under it.
  * 3. gunyah_vm.resources_lock: held around populate() and unpopulate(), which take run_lock.
  * 4. &gunyah_vcpu.run_lock.
- * 5. Under run_lock a vCPU takes only gunyah_vm.mmio_bus_lock for reading (inside
- *    gunyah_vm_mmio_write() and gunyah_vm_mmio_read()) and gunyah_vm.status_lock (to copy the
- *    exit information); never fn_lock, resources_lock or mm_lock, and it never drops a VM
- *    reference.
+ * 5. Under run_lock a vCPU takes only gunyah_vm.status_lock (to copy the exit information),
+ *    and dispatches MMIO in a read-side critical section of the framework's MMIO SRCU (inside
+ *    gunyah_vm_mmio_write() and gunyah_vm_mmio_read()), which takes no lock but those of the IO
+ *    handler it runs (an ioeventfd's lock, an eventfd's wait-queue lock); never fn_lock,
+ *    resources_lock, mmio_bus_lock or mm_lock, and it never drops a VM reference.
  *
- * So: [mm_lock ->] [fn_lock ->] resources_lock -> run_lock -> {mmio_bus_lock, status_lock}.
+ * So: [mm_lock ->] [fn_lock ->] resources_lock -> run_lock -> {MMIO SRCU read side,
+ * status_lock}.
  * Two run_locks are never held together.
  *
  * A RUN sleeps holding run_lock, so whoever needs run_lock while a RUN may be waiting for the
@@ -507,8 +509,8 @@ static void gunyah_vcpu_mmio_exit(struct gunyah_vcpu *vcpu, u64 addr, u32 len, b
  * goes into the resume data and the vCPU runs on. Otherwise the access exits to userspace.
  * An access of a size the run page cannot carry (a hypervisor bug) faults the guest.
  *
- * Context: process context, may sleep briefly (IO handlers); @vcpu's run_lock held; takes
- * gunyah_vm.mmio_bus_lock for reading.
+ * Context: process context, may sleep briefly (IO handlers); @vcpu's run_lock held; enters the
+ * framework's MMIO SRCU read side (no lock of the VM).
  * Return: true if the access was completed in the kernel, false if it exits to userspace.
  */
 static bool gunyah_vcpu_handle_mmio(struct gunyah_vcpu *vcpu,
@@ -1065,9 +1067,27 @@ static bool gunyah_vcpu_compare(const struct gunyah_vm_function_instance *f, con
 	return vcpu_arg && size == sizeof(*vcpu_arg) && vcpu_arg->id == vcpu->id;
 }
 
+/**
+ * gunyah_vcpu_key() - the key of an ADD or REMOVE argument: the vCPU's id
+ * @arg: a struct gunyah_fn_vcpu_arg that gunyah_vcpu_bind() or gunyah_vcpu_validate() accepted
+ * @size: its size
+ *
+ * gunyah_vcpu_compare() matches on the id alone, so the id is the key: REMOVE finds the vCPU
+ * in O(1).
+ *
+ * Context: any context.
+ * Return: the argument's id.
+ */
+static u64 gunyah_vcpu_key(const void *arg, size_t size)
+{
+	const struct gunyah_fn_vcpu_arg *vcpu_arg = arg;
+
+	return vcpu_arg->id;
+}
+
 DECLARE_GUNYAH_VM_FUNCTION_INIT(gunyah_vcpu, GUNYAH_FN_VCPU, 1, gunyah_vcpu_bind,
 				gunyah_vcpu_unbind, gunyah_vcpu_compare,
-				.validate = gunyah_vcpu_validate);
+				.validate = gunyah_vcpu_validate, .key = gunyah_vcpu_key);
 
 MODULE_DESCRIPTION("Gunyah VM function: proxy-scheduled vCPUs");
 MODULE_LICENSE("GPL");

@@ -15,6 +15,7 @@
 #include <linux/cleanup.h>
 #include <linux/device.h>
 #include <linux/err.h>
+#include <linux/hash.h>
 #include <linux/kernel.h>
 #include <linux/kmod.h>
 #include <linux/list.h>
@@ -23,10 +24,12 @@
 #include <linux/mutex.h>
 #include <linux/nospec.h>
 #include <linux/overflow.h>
-#include <linux/rbtree.h>
-#include <linux/rwsem.h>
+#include <linux/rculist.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/srcu.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/xarray.h>
 
 #include <kunit/visibility.h>
@@ -39,28 +42,54 @@
 /**
  * DOC: Locking
  *
- * The framework has one global lock and three per VM. In acquisition order, outermost first:
+ * The framework has three locks per VM, one SRCU for the MMIO buses of all VMs, and the
+ * registry's lock. The per-VM locks, in acquisition order, outermost first:
  *
- * 1. &gunyah_vm.fn_lock (mutex): protects &gunyah_vm.functions. Held across a type's bind(),
- *    unbind() and compare(), so one VM never binds and unbinds at the same time and REMOVE
- *    walks a stable list. Taken by GUNYAH_VM_ADD_FUNCTION, GUNYAH_VM_REMOVE_FUNCTION and
- *    gunyah_vm_remove_functions(); nothing of the framework holds it while it loads a module.
+ * 1. &gunyah_vm.fn_lock (mutex): protects &gunyah_vm.functions, &gunyah_vm.fn_index and
+ *    &gunyah_vm.fn_seq. Held across a type's bind(), unbind() and compare(), and key() of a new
+ *    instance, so one VM never binds and unbinds at the same time and REMOVE looks at stable
+ *    instances. Taken by GUNYAH_VM_ADD_FUNCTION, GUNYAH_VM_REMOVE_FUNCTION and
+ *    gunyah_vm_remove_functions(); nothing of the framework holds it while it loads a module or
+ *    copies an argument from userspace.
  * 2. &gunyah_vm.resources_lock (mutex): protects &gunyah_vm.resources,
- *    &gunyah_vm.resource_tickets and every ticket's resource list. Held across every populate()
- *    and unpopulate(). Taken by gunyah_vm_add_resource_ticket() and
+ *    &gunyah_vm.resource_tickets, &gunyah_vm.ticket_index and every ticket's resource list. Held
+ *    across every populate() and unpopulate(). Taken by gunyah_vm_add_resource_ticket() and
  *    gunyah_vm_remove_resource_ticket() (usually from bind() and unbind(), so under fn_lock), by
  *    gunyah_vm_populate_resources() at VM start and by gunyah_vm_release_resources().
- * 3. &gunyah_vm.mmio_bus_lock (rw_semaphore): protects &gunyah_vm.mmio_bus. Taken for writing by
- *    gunyah_vm_add_io_handler() and gunyah_vm_remove_io_handler() (from bind()/unbind() or
- *    populate()/unpopulate(), so under fn_lock or resources_lock); taken for reading by the
- *    vCPUs in gunyah_vm_mmio_write() and gunyah_vm_mmio_read(), across the handler's read() or
- *    write(). vCPUs therefore never wait for each other, and removing a handler waits until no
- *    vCPU runs it any more.
+ * 3. &gunyah_vm.mmio_bus_lock (mutex): serialises the writers of &gunyah_vm.mmio_bus and
+ *    protects &gunyah_vm.nr_io_handlers and each handler's &gunyah_vm_io_handler.added. Taken by
+ *    gunyah_vm_add_io_handler(), gunyah_vm_remove_io_handler() and
+ *    gunyah_vm_remove_io_handler_kfree() (from bind()/unbind() or populate()/unpopulate(), so
+ *    under fn_lock or resources_lock) and by gunyah_vm_release_resources(). vCPUs never take
+ *    it.
  *
  * So: fn_lock -> resources_lock -> mmio_bus_lock, never the other way round. In particular
  * populate() and unpopulate() must not take fn_lock, add or remove functions, or add or remove
- * tickets; IO handler callbacks must not take fn_lock or resources_lock, nor add or remove IO
- * handlers (the writer would wait for the reader that is itself).
+ * tickets.
+ *
+ * The MMIO buses are read without a lock. gunyah_vm_mmio_write() and gunyah_vm_mmio_read() find
+ * the handler and run its read() or write() in a read-side critical section of
+ * gunyah_vm_mmio_srcu (SRCU rather than RCU because a handler may sleep briefly), so vCPUs wait
+ * neither for each other nor for writers. Writers change a bus with the RCU list primitives
+ * under mmio_bus_lock, and free what readers may still see only after a grace period:
+ *
+ * - gunyah_vm_remove_io_handler() waits for one (synchronize_srcu_expedited()) before it
+ *   returns: the caller may then free the handler;
+ * - gunyah_vm_remove_io_handler_kfree() does not wait: an SRCU callback kfree()s the handler's
+ *   object. A vCPU may still be in the handler's callback when the remover returns; the owner
+ *   makes that harmless under a lock of its own (see fn_ioeventfd.c);
+ * - growing a bus publishes the new table and waits for a grace period before it frees the old
+ *   one; a bus grows when its handlers double, so the wait is amortised over them;
+ * - gunyah_vm_function_unregister() waits for a grace period, so that no vCPU still runs an
+ *   IO handler callback of a module that is going away, and gunyah_vm_release_resources()
+ *   waits for the pending SRCU callbacks (srcu_barrier()), so that none is left once every VM
+ *   is gone.
+ *
+ * A reader takes only the locks of the handler it runs (an ioeventfd's lock, an eventfd's
+ * wait-queue lock), none of the framework's, so waiting for a grace period under fn_lock,
+ * resources_lock or mmio_bus_lock cannot deadlock. An IO handler callback must not add or
+ * remove IO handlers (that waits for the reader that is itself), nor take fn_lock or
+ * resources_lock.
  *
  * The registry of function types is an xarray that uses its own spinlock (xa_lock). It is held
  * only while one type is looked up and its module pinned (try_module_get()), and by the xarray
@@ -73,8 +102,8 @@
  * Function modules' own locks nest inside the framework lock their callback runs under. The
  * vCPU function's run mutex, for instance, is taken in unbind() (under fn_lock) and in
  * populate()/unpopulate() (under resources_lock). While it holds its run mutex a vCPU takes no
- * framework lock but mmio_bus_lock, for reading, to dispatch MMIO. Hence a vCPU must start the
- * VM (gunyah_vm_ensure_started(), which takes resources_lock through
+ * framework lock; it enters the MMIO SRCU read side to dispatch MMIO. Hence a vCPU must start
+ * the VM (gunyah_vm_ensure_started(), which takes resources_lock through
  * gunyah_vm_populate_resources()) before it takes its run mutex.
  *
  * The VM lifecycle (vm_mgr.c) calls gunyah_vm_add_function(), gunyah_vm_rm_function() and
@@ -87,15 +116,23 @@
  *
  * =================================== ===============================================
  * bind(), unbind(), compare()         fn_lock
+ * key()                               fn_lock for the argument of a new instance; no
+ *                                     framework lock for a REMOVE argument
  * validate()                          no framework lock
  * populate(), unpopulate()            resources_lock (and fn_lock when the ticket is
  *                                     added or removed from bind() or unbind())
- * IO handler read(), write()          mmio_bus_lock for reading
+ * IO handler read(), write()          no lock: the MMIO SRCU read side
  * =================================== ===============================================
  *
  * All of them run in process context and may sleep, IO handlers only briefly (they stall the
- * vCPU).
+ * vCPU), key() not at all.
  */
+
+/*
+ * The read side of the MMIO buses of every VM (see DOC: Locking). One for all VMs: readers are
+ * short (one handler call), and a global srcu_struct needs no per-VM allocation or cleanup.
+ */
+DEFINE_STATIC_SRCU(gunyah_vm_mmio_srcu);
 
 /* ---------------------------------------------------------------------------------------- */
 /* The registry of function types                                                          */
@@ -210,8 +247,8 @@ DEFINE_FREE(gunyah_vm_function_put, struct gunyah_vm_function *, gunyah_vm_funct
  * Usable with module_driver() (see DECLARE_GUNYAH_VM_FUNCTION_INIT()).
  *
  * Context: process context, may sleep.
- * Return: 0; -EINVAL if @fn lacks bind, unbind or compare, or its type is outside
- * [1, GUNYAH_FN_TYPE_MAX); -EEXIST if the type is already registered; -ENOMEM.
+ * Return: 0; -EINVAL if @fn lacks bind, unbind or compare, has key without validate, or its
+ * type is outside [1, GUNYAH_FN_TYPE_MAX); -EEXIST if the type is already registered; -ENOMEM.
  */
 int gunyah_vm_function_register(struct gunyah_vm_function *fn)
 {
@@ -219,6 +256,12 @@ int gunyah_vm_function_register(struct gunyah_vm_function *fn)
 
 	if (!fn->bind || !fn->unbind || !fn->compare) {
 		pr_err("function type %u (%s) lacks bind, unbind or compare\n", fn->type,
+		       fn->name ? fn->name : "?");
+		return -EINVAL;
+	}
+	/* key() is only defined on arguments validate() accepted */
+	if (fn->key && !fn->validate) {
+		pr_err("function type %u (%s) has key but no validate\n", fn->type,
 		       fn->name ? fn->name : "?");
 		return -EINVAL;
 	}
@@ -247,7 +290,11 @@ EXPORT_SYMBOL_GPL(gunyah_vm_function_register);
  * it is removed, so instances are never torn down from here. A type that still has instances is
  * a bug of its module and gets a warning: the instances then point to a type that is going away.
  *
- * Context: process context.
+ * Then waits for an SRCU grace period of the MMIO buses: an IO handler removed with
+ * gunyah_vm_remove_io_handler_kfree() may still have a vCPU in its callback, in the module's
+ * code, after its instance is gone; when this returns none has.
+ *
+ * Context: process context, may sleep (waits for vCPUs in IO handler callbacks).
  */
 void gunyah_vm_function_unregister(struct gunyah_vm_function *fn)
 {
@@ -263,6 +310,8 @@ void gunyah_vm_function_unregister(struct gunyah_vm_function *fn)
 
 	WARN(atomic_read(&fn->nr_instances), "function type %u (%s) unregistered with %d instances\n",
 	     fn->type, fn->name ? fn->name : "?", atomic_read(&fn->nr_instances));
+
+	synchronize_srcu(&gunyah_vm_mmio_srcu);
 }
 EXPORT_SYMBOL_GPL(gunyah_vm_function_unregister);
 
@@ -294,11 +343,159 @@ long gunyah_check_function(const struct gunyah_fn_check *check)
 EXPORT_SYMBOL_IF_KUNIT(gunyah_check_function);
 
 /* ---------------------------------------------------------------------------------------- */
+/* Hash tables of the VM: instances by key, tickets by type and label                       */
+
+/* The largest table: 1 << 20 chains */
+#define GUNYAH_VM_HASH_MAX_BITS		20
+
+/**
+ * gunyah_vm_hash_init() - make an empty table, with its inline chains
+ * @h: the table
+ *
+ * Context: any context.
+ */
+static void gunyah_vm_hash_init(struct gunyah_vm_hash *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(h->inline_buckets); i++)
+		INIT_HLIST_HEAD(&h->inline_buckets[i]);
+	h->buckets = h->inline_buckets;
+	h->bits = GUNYAH_VM_HASH_INLINE_BITS;
+	h->nr = 0;
+}
+
+/**
+ * gunyah_vm_hash_head() - the chain of a hash
+ * @h: the table
+ * @hash: a 32-bit hash
+ *
+ * Context: the table's lock held.
+ * Return: the chain entries with @hash are in.
+ */
+static struct hlist_head *gunyah_vm_hash_head(const struct gunyah_vm_hash *h, u32 hash)
+{
+	return &h->buckets[hash >> (32 - h->bits)];
+}
+
+/**
+ * gunyah_vm_hash_grow() - double the chains of a table
+ * @h: the table
+ *
+ * Moves every entry to its chain in an array twice as large. If the array cannot be allocated
+ * the table keeps its chains: longer chains are slower, not wrong.
+ *
+ * Context: process context, may sleep; the table's lock held.
+ */
+static void gunyah_vm_hash_grow(struct gunyah_vm_hash *h)
+{
+	unsigned int bits = h->bits + 1, i;
+	struct gunyah_vm_hash_node *hn;
+	struct hlist_head *buckets;
+	struct hlist_node *tmp;
+
+	buckets = kvmalloc_array(1U << bits, sizeof(*buckets), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!buckets)
+		return;
+
+	for (i = 0; i < (1U << bits); i++)
+		INIT_HLIST_HEAD(&buckets[i]);
+	for (i = 0; i < (1U << h->bits); i++) {
+		hlist_for_each_entry_safe(hn, tmp, &h->buckets[i], node)
+			hlist_add_head(&hn->node, &buckets[hn->hash >> (32 - bits)]);
+	}
+
+	if (h->buckets != h->inline_buckets)
+		kvfree(h->buckets);
+	h->buckets = buckets;
+	h->bits = bits;
+}
+
+/**
+ * gunyah_vm_hash_add() - add an entry to a table
+ * @h: the table
+ * @hn: the entry, not in any table
+ * @hash: its hash
+ *
+ * The table grows first if it has as many entries as chains. O(1), amortised.
+ *
+ * Context: process context, may sleep; the table's lock held.
+ */
+static void gunyah_vm_hash_add(struct gunyah_vm_hash *h, struct gunyah_vm_hash_node *hn, u32 hash)
+{
+	if (h->nr >= (1U << h->bits) && h->bits < GUNYAH_VM_HASH_MAX_BITS)
+		gunyah_vm_hash_grow(h);
+
+	hn->hash = hash;
+	hlist_add_head(&hn->node, gunyah_vm_hash_head(h, hash));
+	h->nr++;
+}
+
+/**
+ * gunyah_vm_hash_del() - remove an entry from its table
+ * @h: the table
+ * @hn: an entry of @h
+ *
+ * Context: any context; the table's lock held.
+ */
+static void gunyah_vm_hash_del(struct gunyah_vm_hash *h, struct gunyah_vm_hash_node *hn)
+{
+	hlist_del_init(&hn->node);
+	h->nr--;
+}
+
+/**
+ * gunyah_vm_hash_release() - free the chains of an empty table, which stays usable
+ * @h: the table
+ *
+ * A table that still has entries is left as it is (and reported).
+ *
+ * Context: process context; the table's lock held, or the VM unreachable.
+ */
+static void gunyah_vm_hash_release(struct gunyah_vm_hash *h)
+{
+	if (WARN_ON_ONCE(h->nr))
+		return;
+	if (h->buckets != h->inline_buckets)
+		kvfree(h->buckets);
+	gunyah_vm_hash_init(h);
+}
+
+/**
+ * gunyah_vm_fn_hash() - the hash of a function instance's type and key
+ * @type: the function type
+ * @key: what its key() returned
+ *
+ * Context: any context.
+ * Return: the 32-bit hash.
+ */
+static u32 gunyah_vm_fn_hash(u32 type, u64 key)
+{
+	return hash_64(key ^ ((u64)type << 48), 32);
+}
+
+/**
+ * gunyah_vm_ticket_hash() - the hash of a ticket's (or a resource's) type and label
+ * @type: the resource type
+ * @label: the label
+ *
+ * Context: any context.
+ * Return: the 32-bit hash.
+ */
+static u32 gunyah_vm_ticket_hash(u32 type, u32 label)
+{
+	return hash_64((u64)type << 32 | label, 32);
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* Function instances                                                                       */
 
 /**
  * gunyah_vm_fn_init() - initialise the framework's part of a new VM
  * @ghvm: the VM, not yet visible to anyone else
+ *
+ * Allocates nothing: a VM that is freed without gunyah_vm_remove_functions() and
+ * gunyah_vm_release_resources() (a failed GUNYAH_CREATE_VM) leaks nothing.
  *
  * Context: process context.
  */
@@ -306,15 +503,38 @@ void gunyah_vm_fn_init(struct gunyah_vm *ghvm)
 {
 	mutex_init(&ghvm->fn_lock);
 	INIT_LIST_HEAD(&ghvm->functions);
+	gunyah_vm_hash_init(&ghvm->fn_index);
+	ghvm->fn_seq = 0;
 
 	mutex_init(&ghvm->resources_lock);
 	INIT_LIST_HEAD(&ghvm->resources);
 	INIT_LIST_HEAD(&ghvm->resource_tickets);
+	gunyah_vm_hash_init(&ghvm->ticket_index);
 
-	init_rwsem(&ghvm->mmio_bus_lock);
-	ghvm->mmio_bus = RB_ROOT;
+	mutex_init(&ghvm->mmio_bus_lock);
+	RCU_INIT_POINTER(ghvm->mmio_bus, NULL);
+	ghvm->nr_io_handlers = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_fn_init);
+
+/**
+ * gunyah_vm_inst_free() - free an instance that is not (or no longer) on its VM
+ * @inst: the instance, or NULL
+ *
+ * Frees its argument too, unless it lies in the instance's own allocation.
+ *
+ * Context: any context.
+ */
+static void gunyah_vm_inst_free(struct gunyah_vm_function_instance *inst)
+{
+	if (!inst)
+		return;
+	if (!inst->arg_inline)
+		kfree(inst->argp);
+	kfree(inst);
+}
+
+DEFINE_FREE(gunyah_vm_inst_free, struct gunyah_vm_function_instance *, gunyah_vm_inst_free(_T))
 
 /**
  * gunyah_vm_remove_instance() - unbind and free one function instance
@@ -335,50 +555,40 @@ static void gunyah_vm_remove_instance(struct gunyah_vm *ghvm,
 
 	fn->unbind(inst);
 	list_del(&inst->vm_list);
+	if (fn->key)
+		gunyah_vm_hash_del(&ghvm->fn_index, &inst->key_node);
 	atomic_dec(&fn->nr_instances);
-	kfree(inst->argp);
-	kfree(inst);
+	gunyah_vm_inst_free(inst);
 	gunyah_vm_function_put(fn);
 }
 
 /**
- * gunyah_vm_add_function_arg() - add a function instance, given the argument in a kernel buffer
+ * gunyah_vm_add_instance() - bind a new instance and add it to its VM
  * @ghvm: the VM
  * @type: the function type (from userspace)
- * @arg: the argument, kmalloc'ed, or NULL when @arg_size is 0. Always consumed: on success it
- *       becomes the instance's copy, on failure it is freed.
- * @arg_size: size of @arg, at most GUNYAH_FN_MAX_ARG_SIZE
+ * @new_inst: the instance, with arg_size, argp and arg_inline filled in and the rest zeroed.
+ *            Always consumed: on success the VM owns it, on failure it is freed with its
+ *            argument.
  *
- * Finds the type (loading its module if needed) before it takes @ghvm->fn_lock, then binds a
- * new instance under the lock and appends it to the VM's list, where it keeps the module
- * reference until it is removed. The type's bind() checks the argument.
+ * Finds the type (loading its module if needed) before it takes @ghvm->fn_lock, then binds the
+ * instance under the lock and appends it to the VM's list, and to the VM's index if the type
+ * has a key(); the instance keeps the module reference until it is removed.
  *
  * Context: process context, may sleep; takes @ghvm->fn_lock.
- * Return: what bind() returned (>= 0, e.g. a new fd); -EINVAL if @arg_size is too large, or
- * @arg is NULL for a non-zero size or not NULL for size 0; -ENOENT if no module provides
- * @type; -ENOMEM; or bind()'s error.
+ * Return: what bind() returned (>= 0, e.g. a new fd); -ENOENT if no module provides @type; or
+ * bind()'s error.
  */
-VISIBLE_IF_KUNIT long gunyah_vm_add_function_arg(struct gunyah_vm *ghvm, u32 type, void *arg,
-						 size_t arg_size)
+static long gunyah_vm_add_instance(struct gunyah_vm *ghvm, u32 type,
+				   struct gunyah_vm_function_instance *new_inst)
 {
-	void *argp __free(kfree) = arg;
+	struct gunyah_vm_function_instance *inst __free(gunyah_vm_inst_free) = new_inst;
 	struct gunyah_vm_function *fn __free(gunyah_vm_function_put) = NULL;
-	struct gunyah_vm_function_instance *inst __free(kfree) = NULL;
 	long ret;
-
-	if (arg_size > GUNYAH_FN_MAX_ARG_SIZE || (arg_size && !argp) || (!arg_size && argp))
-		return -EINVAL;
 
 	fn = gunyah_vm_function_get(type);
 	if (IS_ERR(fn))
 		return PTR_ERR(fn);
 
-	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
-	if (!inst)
-		return -ENOMEM;
-
-	inst->arg_size = arg_size;
-	inst->argp = argp;
 	inst->ghvm = ghvm;
 	inst->rm = ghvm->rm;
 	inst->fn = fn;
@@ -391,15 +601,56 @@ VISIBLE_IF_KUNIT long gunyah_vm_add_function_arg(struct gunyah_vm *ghvm, u32 typ
 		return ret;
 
 	/* The instance now owns the argument and the module reference; the VM owns the instance */
-	inst->argp = no_free_ptr(argp);
-	inst->fn = no_free_ptr(fn);
-	atomic_inc(&inst->fn->nr_instances);
+	inst->seq = ghvm->fn_seq++;
+	if (fn->key) {
+		inst->key = fn->key(inst->argp, inst->arg_size);
+		gunyah_vm_hash_add(&ghvm->fn_index, &inst->key_node,
+				   gunyah_vm_fn_hash(fn->type, inst->key));
+	}
+	atomic_inc(&fn->nr_instances);
 	list_add_tail(&inst->vm_list, &ghvm->functions);
+	inst->fn = no_free_ptr(fn);
 	inst = NULL;
 
 	return ret;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * gunyah_vm_add_function_arg() - add a function instance, given the argument in a kernel buffer
+ * @ghvm: the VM
+ * @type: the function type (from userspace)
+ * @arg: the argument, kmalloc'ed, or NULL when @arg_size is 0. Always consumed: on success it
+ *       becomes the instance's copy (&gunyah_vm_function_instance.argp is @arg), on failure it
+ *       is freed.
+ * @arg_size: size of @arg, at most GUNYAH_FN_MAX_ARG_SIZE
+ *
+ * Adds the instance as gunyah_vm_add_instance() describes.
+ *
+ * Context: process context, may sleep; takes @ghvm->fn_lock.
+ * Return: what bind() returned (>= 0, e.g. a new fd); -EINVAL if @arg_size is too large, or
+ * @arg is NULL for a non-zero size or not NULL for size 0; -ENOENT if no module provides
+ * @type; -ENOMEM; or bind()'s error.
+ */
+VISIBLE_IF_KUNIT long gunyah_vm_add_function_arg(struct gunyah_vm *ghvm, u32 type, void *arg,
+						 size_t arg_size)
+{
+	void *argp __free(kfree) = arg;
+	struct gunyah_vm_function_instance *inst;
+
+	if (arg_size > GUNYAH_FN_MAX_ARG_SIZE || (arg_size && !argp) || (!arg_size && argp))
+		return -EINVAL;
+
+	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	if (!inst)
+		return -ENOMEM;
+
+	inst->arg_size = arg_size;
+	inst->argp = no_free_ptr(argp);
+	return gunyah_vm_add_instance(ghvm, type, inst);
+}
 EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_add_function_arg);
+#endif
 
 /**
  * gunyah_vm_arg_size_ok() - check a descriptor's argument size, telling why it is refused
@@ -426,8 +677,9 @@ static bool gunyah_vm_arg_size_ok(struct gunyah_vm *ghvm, const struct gunyah_fn
  * @desc: the descriptor, already copied to the kernel stack; @desc->arg is always a user pointer
  *        to @desc->arg_size bytes (nothing is read when the size is 0)
  *
- * Copies the argument into a kernel buffer, then adds the instance as
- * gunyah_vm_add_function_arg() describes.
+ * Allocates the instance and its copy of the argument at once (one allocation, freed with the
+ * instance), copies the argument from userspace, then adds the instance as
+ * gunyah_vm_add_instance() describes.
  *
  * Context: process context, may sleep; takes @ghvm->fn_lock. Called with no lock held.
  * Return: what the type's bind() returned (>= 0); -EINVAL if the argument is larger than
@@ -436,20 +688,66 @@ static bool gunyah_vm_arg_size_ok(struct gunyah_vm *ghvm, const struct gunyah_fn
  */
 long gunyah_vm_add_function(struct gunyah_vm *ghvm, const struct gunyah_fn_desc *desc)
 {
-	void *arg __free(kfree) = NULL;
+	struct gunyah_vm_function_instance *inst;
 
 	if (!gunyah_vm_arg_size_ok(ghvm, desc))
 		return -EINVAL;
 
+	inst = kmalloc(sizeof(*inst) + desc->arg_size, GFP_KERNEL);
+	if (!inst)
+		return -ENOMEM;
+	memset(inst, 0, sizeof(*inst));
+
 	if (desc->arg_size) {
-		arg = memdup_user(u64_to_user_ptr(desc->arg), desc->arg_size);
-		if (IS_ERR(arg))
-			return PTR_ERR(no_free_ptr(arg));
+		inst->arg_size = desc->arg_size;
+		inst->argp = inst + 1;
+		inst->arg_inline = true;
+		if (copy_from_user(inst->argp, u64_to_user_ptr(desc->arg), desc->arg_size)) {
+			kfree(inst);
+			return -EFAULT;
+		}
 	}
 
-	return gunyah_vm_add_function_arg(ghvm, desc->type, no_free_ptr(arg), desc->arg_size);
+	return gunyah_vm_add_instance(ghvm, desc->type, inst);
 }
 EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_add_function);
+
+/**
+ * gunyah_vm_rm_keyed() - remove the oldest matching instance of a type with a key()
+ * @ghvm: the VM
+ * @fn: the type; it has key() and validate(), and validate() accepted the argument
+ * @arg: the argument (NULL when @arg_size is 0)
+ * @arg_size: its size
+ *
+ * Looks at the instances of @ghvm->fn_index's chain for the argument's key only: those of @fn
+ * with that key are the only ones compare() can match (see &gunyah_vm_function.key). compare()
+ * runs on each that is older than the best match so far, so the oldest match is removed.
+ * O(1 + instances of @fn with the key), instead of O(instances of the VM).
+ *
+ * Context: process context, may sleep; takes @ghvm->fn_lock.
+ * Return: 0, or -ENOENT if no instance matches.
+ */
+static long gunyah_vm_rm_keyed(struct gunyah_vm *ghvm, struct gunyah_vm_function *fn,
+			       const void *arg, size_t arg_size)
+{
+	struct gunyah_vm_function_instance *inst, *oldest = NULL;
+	u64 key = fn->key(arg, arg_size);
+	u32 hash = gunyah_vm_fn_hash(fn->type, key);
+
+	guard(mutex)(&ghvm->fn_lock);
+
+	hlist_for_each_entry(inst, gunyah_vm_hash_head(&ghvm->fn_index, hash), key_node.node) {
+		if (inst->fn != fn || inst->key != key || (oldest && inst->seq > oldest->seq))
+			continue;
+		if (fn->compare(inst, arg, arg_size))
+			oldest = inst;
+	}
+	if (!oldest)
+		return -ENOENT;
+
+	gunyah_vm_remove_instance(ghvm, oldest);
+	return 0;
+}
 
 /**
  * gunyah_vm_rm_function_arg() - remove a function instance, given the argument in a kernel
@@ -462,7 +760,9 @@ EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_add_function);
  * Removes one instance: the oldest of @type for which the type's compare() returns true. Call
  * again to remove further matches (as KVM removes one ioeventfd per deassign). No module is
  * loaded: without a registered type there is no instance of it. The type's validate(), if it
- * has one, checks the argument first.
+ * has one, checks the argument first. A type with a key() has compare() called only on its
+ * instances with the argument's key (gunyah_vm_rm_keyed()); one without, on every instance of
+ * the type, oldest first, until one matches.
  *
  * Context: process context, may sleep; takes @ghvm->fn_lock.
  * Return: 0; -ENOENT if @type is not registered or no instance of it matches; -EINVAL if
@@ -488,6 +788,9 @@ VISIBLE_IF_KUNIT long gunyah_vm_rm_function_arg(struct gunyah_vm *ghvm, u32 type
 			return ret < 0 ? ret : -EINVAL;
 	}
 
+	if (fn->key)
+		return gunyah_vm_rm_keyed(ghvm, fn, arg, arg_size);
+
 	guard(mutex)(&ghvm->fn_lock);
 
 	list_for_each_entry(inst, &ghvm->functions, vm_list) {
@@ -501,32 +804,37 @@ VISIBLE_IF_KUNIT long gunyah_vm_rm_function_arg(struct gunyah_vm *ghvm, u32 type
 }
 EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_rm_function_arg);
 
+/* gunyah_vm_rm_function()'s buffer holds the largest argument exactly */
+static_assert(GUNYAH_FN_MAX_ARG_SIZE % sizeof(u64) == 0);
+
 /**
  * gunyah_vm_rm_function() - GUNYAH_VM_REMOVE_FUNCTION
  * @ghvm: the VM
  * @desc: the descriptor, already copied to the kernel stack; @desc->arg is always a user pointer
  *        to @desc->arg_size bytes (nothing is read when the size is 0)
  *
- * Copies the argument into a kernel buffer (freed on every path), then removes the oldest
- * matching instance as gunyah_vm_rm_function_arg() describes. Once this returns the instance's
- * unbind() has run: it does nothing more.
+ * Copies the argument into a buffer on the stack (it is at most GUNYAH_FN_MAX_ARG_SIZE bytes
+ * and only read while this runs), then removes the oldest matching instance as
+ * gunyah_vm_rm_function_arg() describes. Once this returns the instance's unbind() has run: it
+ * does nothing more.
  *
  * Context: process context, may sleep; takes @ghvm->fn_lock. Called with no lock held.
  * Return: 0; -EINVAL if the argument is larger than GUNYAH_FN_MAX_ARG_SIZE (with a rate-limited
  * message) or the type's validate() refused it; -EFAULT if it cannot be read; -ENOENT if no
- * instance of the type matches; -ENOMEM.
+ * instance of the type matches.
  */
 long gunyah_vm_rm_function(struct gunyah_vm *ghvm, const struct gunyah_fn_desc *desc)
 {
-	void *arg __free(kfree) = NULL;
+	u64 buf[GUNYAH_FN_MAX_ARG_SIZE / sizeof(u64)];
+	void *arg = NULL;
 
 	if (!gunyah_vm_arg_size_ok(ghvm, desc))
 		return -EINVAL;
 
 	if (desc->arg_size) {
-		arg = memdup_user(u64_to_user_ptr(desc->arg), desc->arg_size);
-		if (IS_ERR(arg))
-			return PTR_ERR(no_free_ptr(arg));
+		if (copy_from_user(buf, u64_to_user_ptr(desc->arg), desc->arg_size))
+			return -EFAULT;
+		arg = buf;
 	}
 
 	return gunyah_vm_rm_function_arg(ghvm, desc->type, arg, desc->arg_size);
@@ -539,7 +847,8 @@ EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_rm_function);
  *
  * Unbinds the instances newest first (the reverse of the order they were added in), frees them
  * and drops their module references. Their unbind() removes their tickets and IO handlers;
- * gunyah_vm_release_resources(), called next, deals with any they forgot.
+ * gunyah_vm_release_resources(), called next, deals with any they forgot. Then frees the
+ * chains of the VM's instance index, if it grew.
  *
  * Context: process context, may sleep; takes @ghvm->fn_lock. Called with no lock held.
  */
@@ -551,6 +860,8 @@ void gunyah_vm_remove_functions(struct gunyah_vm *ghvm)
 
 	list_for_each_entry_safe_reverse(inst, tmp, &ghvm->functions, vm_list)
 		gunyah_vm_remove_instance(ghvm, inst);
+
+	gunyah_vm_hash_release(&ghvm->fn_index);
 }
 EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_remove_functions);
 
@@ -572,14 +883,41 @@ static bool gunyah_vm_ticket_matches(const struct gunyah_vm_resource_ticket *tic
 }
 
 /**
+ * gunyah_vm_ticket_find() - the registered ticket of a type and label
+ * @ghvm: the VM
+ * @type: the resource type
+ * @label: the label
+ *
+ * O(1): one chain of @ghvm->ticket_index.
+ *
+ * Context: @ghvm->resources_lock held.
+ * Return: the ticket, or NULL if none is registered for @type and @label.
+ */
+static struct gunyah_vm_resource_ticket *
+gunyah_vm_ticket_find(struct gunyah_vm *ghvm, enum gunyah_resource_type type, u32 label)
+{
+	u32 hash = gunyah_vm_ticket_hash(type, label);
+	struct gunyah_vm_resource_ticket *ticket;
+
+	lockdep_assert_held(&ghvm->resources_lock);
+
+	hlist_for_each_entry(ticket, gunyah_vm_hash_head(&ghvm->ticket_index, hash), hnode.node) {
+		if (ticket->resource_type == type && ticket->label == label)
+			return ticket;
+	}
+	return NULL;
+}
+
+/**
  * gunyah_vm_add_resource_ticket() - register a function's claim on resources of a type and label
  * @ghvm: the VM
  * @ticket: the ticket, with @resource_type, @label, @owner, @populate and @unpopulate filled in
  *
- * At most one ticket per type and label. The VM takes a reference to @ticket->owner for as long
- * as the ticket is registered. Resources that arrived before the ticket (the VM has started)
- * are offered to populate() at once, in the order they arrived; a refused one stays unclaimed.
- * Later resources are offered by gunyah_vm_populate_resources().
+ * At most one ticket per type and label, which @ghvm->ticket_index finds in O(1). The VM takes
+ * a reference to @ticket->owner for as long as the ticket is registered. Resources that arrived
+ * before the ticket (the VM has started) are offered to populate() at once, in the order they
+ * arrived; a refused one stays unclaimed. Later resources are offered by
+ * gunyah_vm_populate_resources().
  *
  * Context: process context, may sleep; takes @ghvm->resources_lock and calls populate() under
  * it. Usually called from bind(), under @ghvm->fn_lock.
@@ -589,7 +927,6 @@ static bool gunyah_vm_ticket_matches(const struct gunyah_vm_resource_ticket *tic
 int gunyah_vm_add_resource_ticket(struct gunyah_vm *ghvm,
 				  struct gunyah_vm_resource_ticket *ticket)
 {
-	struct gunyah_vm_resource_ticket *iter;
 	struct gunyah_resource *ghrsc, *tmp;
 
 	if (!ticket->populate || !ticket->unpopulate)
@@ -597,16 +934,16 @@ int gunyah_vm_add_resource_ticket(struct gunyah_vm *ghvm,
 
 	guard(mutex)(&ghvm->resources_lock);
 
-	list_for_each_entry(iter, &ghvm->resource_tickets, vm_list) {
-		if (iter->resource_type == ticket->resource_type && iter->label == ticket->label)
-			return -EEXIST;
-	}
+	if (gunyah_vm_ticket_find(ghvm, ticket->resource_type, ticket->label))
+		return -EEXIST;
 
 	if (!try_module_get(ticket->owner))
 		return -ENODEV;
 
 	INIT_LIST_HEAD(&ticket->resources);
 	list_add_tail(&ticket->vm_list, &ghvm->resource_tickets);
+	gunyah_vm_hash_add(&ghvm->ticket_index, &ticket->hnode,
+			   gunyah_vm_ticket_hash(ticket->resource_type, ticket->label));
 
 	list_for_each_entry_safe(ghrsc, tmp, &ghvm->resources, list) {
 		if (gunyah_vm_ticket_matches(ticket, ghrsc) && ticket->populate(ticket, ghrsc))
@@ -640,6 +977,7 @@ static void gunyah_vm_drop_ticket(struct gunyah_vm *ghvm, struct gunyah_vm_resou
 
 	list_splice_tail_init(&ticket->resources, &ghvm->resources);
 	list_del_init(&ticket->vm_list);
+	gunyah_vm_hash_del(&ghvm->ticket_index, &ticket->hnode);
 	module_put(ticket->owner);
 }
 
@@ -673,8 +1011,8 @@ EXPORT_SYMBOL_GPL(gunyah_vm_remove_resource_ticket);
  * @entry: one entry of VM_GET_HYP_RESOURCES
  *
  * Maps the entry's interrupt, if it has one, then offers the resource to the ticket with its
- * type and label. Unclaimed (no such ticket, or populate() refused it), it waits in
- * @ghvm->resources.
+ * type and label (found in O(1)). Unclaimed (no such ticket, or populate() refused it), it
+ * waits in @ghvm->resources.
  *
  * Context: process context, may sleep; takes @ghvm->resources_lock.
  * Return: 0; -ENOMEM; or the error of gunyah_rm_virq_to_irq().
@@ -709,11 +1047,10 @@ static int gunyah_vm_add_resource(struct gunyah_vm *ghvm,
 
 	guard(mutex)(&ghvm->resources_lock);
 
-	list_for_each_entry(ticket, &ghvm->resource_tickets, vm_list) {
-		if (gunyah_vm_ticket_matches(ticket, ghrsc) && ticket->populate(ticket, ghrsc)) {
-			list_add_tail(&no_free_ptr(ghrsc)->list, &ticket->resources);
-			return 0;
-		}
+	ticket = gunyah_vm_ticket_find(ghvm, ghrsc->type, ghrsc->rm_label);
+	if (ticket && ticket->populate(ticket, ghrsc)) {
+		list_add_tail(&no_free_ptr(ghrsc)->list, &ticket->resources);
+		return 0;
 	}
 
 	list_add_tail(&no_free_ptr(ghrsc)->list, &ghvm->resources);
@@ -758,15 +1095,24 @@ EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_populate_resources);
  * Once every function instance is gone no ticket should be left. A ticket that still is
  * (dangling: its function forgot to remove it) is reported, its resources are unpopulated and
  * it is unregistered, dropping its owner's reference. Then every resource's interrupt mapping
- * is disposed of and the resource freed. IO handlers left behind are reported too; they belong
- * to their function and are not touched.
+ * is disposed of and the resource freed.
  *
- * Context: process context, may sleep; takes @ghvm->resources_lock and @ghvm->mmio_bus_lock.
+ * Last, the MMIO bus: IO handlers left behind are reported; they belong to their function and
+ * are not touched, and the bus they are on is left allocated. An empty bus is freed: no vCPU
+ * can be in it any more, since vCPUs hold a reference to the VM while they run. Before that it
+ * waits for the SRCU callbacks of gunyah_vm_remove_io_handler_kfree() still pending (of this VM
+ * and of others), so that none is left once every VM is gone and this module may be unloaded.
+ *
+ * Idempotent: the VM's tables are left empty and usable.
+ *
+ * Context: process context, may sleep (waits for SRCU callbacks); takes
+ * @ghvm->resources_lock and @ghvm->mmio_bus_lock.
  */
 void gunyah_vm_release_resources(struct gunyah_vm *ghvm)
 {
 	struct gunyah_vm_resource_ticket *ticket, *ttmp;
 	struct gunyah_resource *ghrsc, *rtmp;
+	struct gunyah_vm_io_bus *bus = NULL;
 	LIST_HEAD(resources);
 
 	scoped_guard(mutex, &ghvm->resources_lock) {
@@ -777,6 +1123,7 @@ void gunyah_vm_release_resources(struct gunyah_vm *ghvm)
 				 module_name(ticket->owner));
 			gunyah_vm_drop_ticket(ghvm, ticket);
 		}
+		gunyah_vm_hash_release(&ghvm->ticket_index);
 		list_splice_init(&ghvm->resources, &resources);
 	}
 
@@ -786,105 +1133,136 @@ void gunyah_vm_release_resources(struct gunyah_vm *ghvm)
 		kfree(ghrsc);
 	}
 
-	scoped_guard(rwsem_read, &ghvm->mmio_bus_lock) {
-		if (!RB_EMPTY_ROOT(&ghvm->mmio_bus))
+	scoped_guard(mutex, &ghvm->mmio_bus_lock) {
+		if (ghvm->nr_io_handlers)
 			dev_warn(ghvm->parent, "VM %u: IO handlers left registered\n", ghvm->vmid);
+		else
+			bus = rcu_replace_pointer(ghvm->mmio_bus, NULL,
+						  lockdep_is_held(&ghvm->mmio_bus_lock));
 	}
+
+	srcu_barrier(&gunyah_vm_mmio_srcu);
+	kvfree(bus);
 }
 EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_release_resources);
 
 /* ---------------------------------------------------------------------------------------- */
 /* IO handlers                                                                              */
 
+/* A new bus has 1 << 4 chains; a bus grows up to 1 << 20 */
+#define GUNYAH_VM_IO_BUS_MIN_BITS	4
+#define GUNYAH_VM_IO_BUS_MAX_BITS	20
+
 /**
- * struct gunyah_vm_io_key - what the MMIO bus is ordered by
- * @addr: guest physical address
- * @len: access size, 0 for any
- * @datamatch: only writes of @data
- * @data: compared only when @datamatch
+ * struct gunyah_vm_io_bus - the IO handlers of a VM: a hash table by address
+ * @gen: which link of &gunyah_vm_io_handler.node chains the handlers into @buckets (0 or 1);
+ *       constant
+ * @bits: log2 of the number of chains, GUNYAH_VM_IO_BUS_MIN_BITS or more; constant
+ * @buckets: the chains; a handler is in chain hash_64(addr, @bits), newest first. Every handler
+ *           that an access, or a colliding handler, can reach is in the same chain, since both
+ *           need the same address.
+ *
+ * vCPUs walk it in a read-side critical section of gunyah_vm_mmio_srcu; the writers,
+ * serialised by gunyah_vm.mmio_bus_lock, link and unlink handlers with the RCU list primitives.
+ * A bus does not change size: to grow, the writer links every handler through its other link
+ * into a new bus, publishes it in gunyah_vm.mmio_bus and waits for a grace period before it
+ * frees the old bus, whose chains readers may still walk. So a handler is in at most two buses
+ * at a time, through a different link in each, and a link is reused only once no reader can
+ * walk the bus that last used it.
  */
-struct gunyah_vm_io_key {
-	u64 addr;
-	u32 len;
-	bool datamatch;
-	u64 data;
+struct gunyah_vm_io_bus {
+	unsigned int gen;
+	unsigned int bits;
+	struct hlist_head buckets[];
 };
 
 /**
- * gunyah_vm_io_cmp() - order a key against a handler
- * @key: the key
- * @io: the handler
- *
- * By address, then length, then datamatch (handlers without it first), then the datamatch
- * value (only when both have datamatch).
+ * gunyah_vm_io_entry() - the handler of a chain link
+ * @node: &gunyah_vm_io_handler.node[@gen] of a handler
+ * @gen: the bus's generation
  *
  * Context: any context.
- * Return: < 0, 0 or > 0 as @key sorts before, equal to or after @io.
+ * Return: the handler.
  */
-static int gunyah_vm_io_cmp(const struct gunyah_vm_io_key *key,
-			    const struct gunyah_vm_io_handler *io)
+static struct gunyah_vm_io_handler *gunyah_vm_io_entry(struct hlist_node *node, unsigned int gen)
 {
-	if (key->addr != io->addr)
-		return key->addr < io->addr ? -1 : 1;
-	if (key->len != io->len)
-		return key->len < io->len ? -1 : 1;
-	if (key->datamatch != io->datamatch)
-		return key->datamatch ? 1 : -1;
-	if (key->datamatch && key->data != io->data)
-		return key->data < io->data ? -1 : 1;
-	return 0;
+	return container_of(node - gen, struct gunyah_vm_io_handler, node[0]);
 }
 
 /**
- * gunyah_vm_io_find_cmp() - rb_find() callback over struct gunyah_vm_io_key
- * @key: a struct gunyah_vm_io_key
- * @node: a handler's node
+ * gunyah_vm_io_bus_get() - a VM's MMIO bus, for a writer
+ * @ghvm: the VM
  *
- * Context: any context.
- * Return: as gunyah_vm_io_cmp().
+ * Context: @ghvm->mmio_bus_lock held.
+ * Return: the bus, or NULL if the VM never had an IO handler.
  */
-static int gunyah_vm_io_find_cmp(const void *key, const struct rb_node *node)
+static struct gunyah_vm_io_bus *gunyah_vm_io_bus_get(struct gunyah_vm *ghvm)
 {
-	return gunyah_vm_io_cmp(key, rb_entry(node, struct gunyah_vm_io_handler, node));
+	return rcu_dereference_protected(ghvm->mmio_bus, lockdep_is_held(&ghvm->mmio_bus_lock));
 }
 
 /**
- * gunyah_vm_io_less() - rb_add() callback: does handler @a sort before handler @b?
- * @a: a handler's node
- * @b: another handler's node
+ * gunyah_vm_io_bus_alloc() - allocate an empty bus
+ * @bits: log2 of its number of chains
+ * @gen: the link of the handlers it uses
  *
- * Context: any context.
- * Return: true if @a sorts before @b.
+ * Context: process context, may sleep.
+ * Return: the bus, or NULL.
  */
-static bool gunyah_vm_io_less(struct rb_node *a, const struct rb_node *b)
+static struct gunyah_vm_io_bus *gunyah_vm_io_bus_alloc(unsigned int bits, unsigned int gen)
 {
-	const struct gunyah_vm_io_handler *io = rb_entry(a, struct gunyah_vm_io_handler, node);
-	const struct gunyah_vm_io_key key = {
-		.addr = io->addr,
-		.len = io->len,
-		.datamatch = io->datamatch,
-		.data = io->data,
-	};
+	struct gunyah_vm_io_bus *bus;
+	unsigned int i;
 
-	return gunyah_vm_io_cmp(&key, rb_entry(b, struct gunyah_vm_io_handler, node)) < 0;
+	bus = kvmalloc(struct_size(bus, buckets, 1U << bits), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!bus)
+		return NULL;
+
+	bus->gen = gen;
+	bus->bits = bits;
+	for (i = 0; i < (1U << bits); i++)
+		INIT_HLIST_HEAD(&bus->buckets[i]);
+	return bus;
 }
 
 /**
- * gunyah_vm_io_addr_cmp() - rb_for_each() callback: order by address only
- * @key: a u64 guest physical address
- * @node: a handler's node
+ * gunyah_vm_io_bus_grow() - replace a VM's bus by one with twice the chains
+ * @ghvm: the VM
+ * @old: its bus
  *
- * Context: any context.
- * Return: < 0, 0 or > 0 as the address sorts before, equal to or after the handler's.
+ * Links every handler into the new bus through its other link, publishes the new bus, waits
+ * for the readers that may still walk @old and frees it. O(handlers) and one grace period, once
+ * per doubling of the handlers. If the new bus cannot be allocated the VM keeps @old: longer
+ * chains are slower, not wrong.
+ *
+ * Context: process context, may sleep (synchronize_srcu_expedited()); @ghvm->mmio_bus_lock
+ * held. Not from an IO handler callback.
  */
-static int gunyah_vm_io_addr_cmp(const void *key, const struct rb_node *node)
+static void gunyah_vm_io_bus_grow(struct gunyah_vm *ghvm, struct gunyah_vm_io_bus *old)
 {
-	const struct gunyah_vm_io_handler *io = rb_entry(node, struct gunyah_vm_io_handler, node);
-	u64 addr = *(const u64 *)key;
+	struct gunyah_vm_io_handler *io;
+	struct gunyah_vm_io_bus *new;
+	struct hlist_node *node;
+	unsigned int i;
 
-	if (addr != io->addr)
-		return addr < io->addr ? -1 : 1;
-	return 0;
+	lockdep_assert_held(&ghvm->mmio_bus_lock);
+
+	new = gunyah_vm_io_bus_alloc(old->bits + 1, old->gen ^ 1);
+	if (!new)
+		return;
+
+	/* The new bus is not published yet: plain list operations are enough */
+	for (i = 0; i < (1U << old->bits); i++) {
+		hlist_for_each(node, &old->buckets[i]) {
+			io = gunyah_vm_io_entry(node, old->gen);
+			hlist_add_head(&io->node[new->gen],
+				       &new->buckets[hash_64(io->addr, new->bits)]);
+		}
+	}
+
+	rcu_assign_pointer(ghvm->mmio_bus, new);
+	synchronize_srcu_expedited(&gunyah_vm_mmio_srcu);
+	kvfree(old);
 }
 
 /**
@@ -941,19 +1319,28 @@ static bool gunyah_vm_io_len_valid(u32 len)
 /**
  * gunyah_vm_add_io_handler() - have the kernel handle some guest MMIO accesses
  * @ghvm: the VM
- * @io_dev: the handler, with @addr, @len, @datamatch, @data and @ops filled in; it stays
- *          owned by the caller, who must not change or free it until it is removed
+ * @io_dev: the handler, zeroed (or at least not added), with @addr, @len, @datamatch, @data and
+ *          @ops filled in; it stays owned by the caller, who must not change or free it until
+ *          it is removed
  *
- * Context: process context, may sleep; takes @ghvm->mmio_bus_lock for writing (so it waits for
- * vCPUs running handlers). Not from an IO handler callback.
+ * The collision check looks at the handlers of one chain of the bus (those with the handler's
+ * address, and the few others hashed there): O(1) but for many datamatch handlers at one
+ * address. The first handler of a VM allocates its bus; the bus doubles (and waits for an SRCU
+ * grace period, see gunyah_vm_io_bus_grow()) when it has more handlers than chains, which
+ * amortises to O(1) per handler. vCPUs see the handler as soon as this returns.
+ *
+ * Context: process context, may sleep; takes @ghvm->mmio_bus_lock. Not from an IO handler
+ * callback.
  * Return: 0; -EINVAL if @ops is missing or has neither read nor write, @len is not 0, 1, 2, 4
- * or 8, @datamatch is set with @len 0, or @addr + @len overflows; -EEXIST if the handler
- * collides with a registered one (see gunyah_vm_io_handlers_collide()).
+ * or 8, @datamatch is set with @len 0, or @addr + @len overflows; -EEXIST if the handler is
+ * added already or collides with a registered one (see gunyah_vm_io_handlers_collide());
+ * -ENOMEM if the VM's bus cannot be allocated.
  */
 int gunyah_vm_add_io_handler(struct gunyah_vm *ghvm, struct gunyah_vm_io_handler *io_dev)
 {
-	struct gunyah_vm_io_handler *iter;
-	struct rb_node *node;
+	struct gunyah_vm_io_bus *bus;
+	struct hlist_head *head;
+	struct hlist_node *node;
 	u64 end;
 
 	if (!io_dev->ops || (!io_dev->ops->read && !io_dev->ops->write))
@@ -965,68 +1352,135 @@ int gunyah_vm_add_io_handler(struct gunyah_vm *ghvm, struct gunyah_vm_io_handler
 	if (check_add_overflow(io_dev->addr, (u64)io_dev->len, &end))
 		return -EINVAL;
 
-	guard(rwsem_write)(&ghvm->mmio_bus_lock);
+	guard(mutex)(&ghvm->mmio_bus_lock);
 
-	/* Every handler that could collide has the same address: they are next to each other */
-	rb_for_each(node, &io_dev->addr, &ghvm->mmio_bus, gunyah_vm_io_addr_cmp) {
-		iter = rb_entry(node, struct gunyah_vm_io_handler, node);
-		if (gunyah_vm_io_handlers_collide(io_dev, iter))
+	if (io_dev->added)
+		return -EEXIST;
+
+	bus = gunyah_vm_io_bus_get(ghvm);
+	if (!bus) {
+		bus = gunyah_vm_io_bus_alloc(GUNYAH_VM_IO_BUS_MIN_BITS, 0);
+		if (!bus)
+			return -ENOMEM;
+		rcu_assign_pointer(ghvm->mmio_bus, bus);
+	}
+
+	head = &bus->buckets[hash_64(io_dev->addr, bus->bits)];
+	hlist_for_each(node, head) {
+		if (gunyah_vm_io_handlers_collide(io_dev, gunyah_vm_io_entry(node, bus->gen)))
 			return -EEXIST;
 	}
 
-	rb_add(&io_dev->node, &ghvm->mmio_bus, gunyah_vm_io_less);
+	/* The handler's fields are written before it is published (release semantics) */
+	hlist_add_head_rcu(&io_dev->node[bus->gen], head);
+	io_dev->added = true;
+	ghvm->nr_io_handlers++;
+
+	if (ghvm->nr_io_handlers > (1U << bus->bits) && bus->bits < GUNYAH_VM_IO_BUS_MAX_BITS)
+		gunyah_vm_io_bus_grow(ghvm, bus);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(gunyah_vm_add_io_handler);
 
 /**
+ * gunyah_vm_io_unlink() - take a handler off its VM's bus
+ * @ghvm: the VM
+ * @io_dev: a handler
+ *
+ * O(1). vCPUs that already found the handler may still use it until a grace period has passed;
+ * vCPUs that start a lookup now do not find it.
+ *
+ * Context: @ghvm->mmio_bus_lock held.
+ * Return: true if @io_dev was added and is now unlinked; false if it was not added.
+ */
+static bool gunyah_vm_io_unlink(struct gunyah_vm *ghvm, struct gunyah_vm_io_handler *io_dev)
+	__must_hold(&ghvm->mmio_bus_lock)
+{
+	struct gunyah_vm_io_bus *bus = gunyah_vm_io_bus_get(ghvm);
+
+	lockdep_assert_held(&ghvm->mmio_bus_lock);
+
+	if (!io_dev->added)
+		return false;
+
+	hlist_del_rcu(&io_dev->node[bus->gen]);
+	io_dev->added = false;
+	ghvm->nr_io_handlers--;
+	return true;
+}
+
+/**
  * gunyah_vm_remove_io_handler() - stop handling accesses with a handler
  * @ghvm: the VM
- * @io_dev: a handler gunyah_vm_add_io_handler() accepted
+ * @io_dev: a handler gunyah_vm_add_io_handler() accepted, or one that is not added
  *
- * When this returns no vCPU runs the handler any more, and it may be freed. Removing it a
- * second time does nothing.
+ * Unlinks the handler in O(1), then waits for an SRCU grace period (expedited, as KVM's
+ * unregistration of an IO device does): when this returns no vCPU runs the handler any more,
+ * and it may be freed. Removing a handler that is not added does nothing and does not wait.
+ * gunyah_vm_remove_io_handler_kfree() removes without waiting.
  *
- * Context: process context, may sleep; takes @ghvm->mmio_bus_lock for writing. Not from an IO
- * handler callback.
+ * Context: process context, may sleep (synchronize_srcu_expedited()); takes
+ * @ghvm->mmio_bus_lock. Not from an IO handler callback.
  */
 void gunyah_vm_remove_io_handler(struct gunyah_vm *ghvm, struct gunyah_vm_io_handler *io_dev)
 {
-	guard(rwsem_write)(&ghvm->mmio_bus_lock);
+	bool unlinked = false;
 
-	if (RB_EMPTY_NODE(&io_dev->node))
-		return;
+	scoped_guard(mutex, &ghvm->mmio_bus_lock)
+		unlinked = gunyah_vm_io_unlink(ghvm, io_dev);
 
-	rb_erase(&io_dev->node, &ghvm->mmio_bus);
-	RB_CLEAR_NODE(&io_dev->node);
+	if (unlinked)
+		synchronize_srcu_expedited(&gunyah_vm_mmio_srcu);
 }
 EXPORT_SYMBOL_GPL(gunyah_vm_remove_io_handler);
 
 /**
- * gunyah_vm_io_find() - the handler with exactly this key
- * @ghvm: the VM
- * @addr: address
- * @len: length (0: the handlers for any size)
- * @datamatch: look for a datamatch handler
- * @data: its value
+ * gunyah_vm_io_free_rcu() - SRCU callback: kfree() the object of a removed handler
+ * @rcu: &gunyah_vm_io_handler.rcu of a handler gunyah_vm_remove_io_handler_kfree() removed
  *
- * Context: @ghvm->mmio_bus_lock held.
- * Return: the handler, or NULL.
+ * Context: an SRCU callback (process context, bottom halves disabled).
  */
-static struct gunyah_vm_io_handler *gunyah_vm_io_find(struct gunyah_vm *ghvm, u64 addr, u32 len,
-						      bool datamatch, u64 data)
+static void gunyah_vm_io_free_rcu(struct rcu_head *rcu)
 {
-	const struct gunyah_vm_io_key key = {
-		.addr = addr,
-		.len = len,
-		.datamatch = datamatch,
-		.data = data,
-	};
-	struct rb_node *node;
+	struct gunyah_vm_io_handler *io = container_of(rcu, struct gunyah_vm_io_handler, rcu);
 
-	node = rb_find(&key, &ghvm->mmio_bus, gunyah_vm_io_find_cmp);
-	return node ? rb_entry(node, struct gunyah_vm_io_handler, node) : NULL;
+	kfree(io->free_obj);
 }
+
+/**
+ * gunyah_vm_remove_io_handler_kfree() - stop handling accesses with a handler; free it later
+ * @ghvm: the VM
+ * @io_dev: a handler gunyah_vm_add_io_handler() accepted, or one that is not added
+ * @obj: the kmalloc'ed object that contains @io_dev (or @io_dev itself), which this takes over
+ *
+ * Unlinks the handler in O(1) like gunyah_vm_remove_io_handler(), but does not wait for the
+ * vCPUs that may still be in its callbacks: it kfree()s @obj once none can be (call_srcu(), the
+ * SRCU grace period after this call), or at once if @io_dev was not added. This keeps an SRCU
+ * grace period, which lasts milliseconds, off the caller's path.
+ *
+ * The caller must not touch @obj after this. If nothing of the handler may happen once it
+ * returns, it makes its callbacks harmless first, under a lock of its own that the callbacks
+ * take (fn_ioeventfd.c does), and it must not free anything the callbacks use before the grace
+ * period but under that lock. The callbacks' code must stay loaded until the grace period is
+ * over: gunyah_vm_function_unregister() waits for one, so a function module that calls this
+ * only from its instances' unbind() is safe.
+ *
+ * Context: process context, may sleep; takes @ghvm->mmio_bus_lock. Does not wait for vCPUs.
+ */
+void gunyah_vm_remove_io_handler_kfree(struct gunyah_vm *ghvm, struct gunyah_vm_io_handler *io_dev,
+				       const void *obj)
+{
+	guard(mutex)(&ghvm->mmio_bus_lock);
+
+	if (!gunyah_vm_io_unlink(ghvm, io_dev)) {
+		kfree(obj);
+		return;
+	}
+
+	io_dev->free_obj = obj;
+	call_srcu(&gunyah_vm_mmio_srcu, &io_dev->rcu, gunyah_vm_io_free_rcu);
+}
+EXPORT_SYMBOL_GPL(gunyah_vm_remove_io_handler_kfree);
 
 /**
  * gunyah_vm_io_lookup() - the handler a guest access reaches
@@ -1036,34 +1490,37 @@ static struct gunyah_vm_io_handler *gunyah_vm_io_find(struct gunyah_vm *ghvm, u6
  * @is_write: a write (else a read)
  * @data: the value written
  *
- * At most three exact-key searches of the tree, O(log n) each: for a write, the datamatch
- * handler (@addr, @len, @data); then the handler for @addr and @len without datamatch; then the
- * handler for @addr and any size.
+ * Walks one chain of the VM's bus, the one of @addr: O(1), the same for 1 handler as for
+ * thousands (the bus has at least as many chains as handlers), but for many datamatch handlers
+ * at @addr. The first handler that takes the access is the only one (handlers that could both
+ * take one access cannot be added).
  *
- * Context: @ghvm->mmio_bus_lock held (for reading suffices).
+ * Inline: with the SRCU read lock and the handler's call, it is all a dispatch does.
+ *
+ * Context: a read-side critical section of gunyah_vm_mmio_srcu.
  * Return: the handler, or NULL if none takes the access.
  */
-static struct gunyah_vm_io_handler *gunyah_vm_io_lookup(struct gunyah_vm *ghvm, u64 addr, u32 len,
-							bool is_write, u64 data)
+static inline struct gunyah_vm_io_handler *gunyah_vm_io_lookup(struct gunyah_vm *ghvm, u64 addr,
+							       u32 len, bool is_write, u64 data)
 {
 	struct gunyah_vm_io_handler *io;
+	struct gunyah_vm_io_bus *bus;
+	struct hlist_node *node;
 
-	lockdep_assert_held(&ghvm->mmio_bus_lock);
-
-	if (!len)
+	bus = srcu_dereference(ghvm->mmio_bus, &gunyah_vm_mmio_srcu);
+	if (!bus || !len)
 		return NULL;
 
-	if (is_write) {
-		io = gunyah_vm_io_find(ghvm, addr, len, true, data);
-		if (io)
+	node = srcu_dereference(hlist_first_rcu(&bus->buckets[hash_64(addr, bus->bits)]),
+				&gunyah_vm_mmio_srcu);
+	for (; node; node = srcu_dereference(hlist_next_rcu(node), &gunyah_vm_mmio_srcu)) {
+		io = gunyah_vm_io_entry(node, bus->gen);
+		if (io->addr != addr || (io->len && io->len != len))
+			continue;
+		if (!io->datamatch || (is_write && io->data == data))
 			return io;
 	}
-
-	io = gunyah_vm_io_find(ghvm, addr, len, false, 0);
-	if (io)
-		return io;
-
-	return gunyah_vm_io_find(ghvm, addr, 0, false, 0);
+	return NULL;
 }
 
 /**
@@ -1076,28 +1533,27 @@ static struct gunyah_vm_io_handler *gunyah_vm_io_lookup(struct gunyah_vm *ghvm, 
  * Lookup rules: a handler takes an access only at its exact address. The candidates, in order
  * of preference, are: the datamatch handler of this address and length whose value is @data;
  * the handler of this address and length without datamatch; the handler of this address for
- * any length (length 0). The first that exists is called; since colliding handlers cannot be
- * added (gunyah_vm_add_io_handler()), at most one of them exists, and the order only makes the
- * rule explicit. Each candidate is found in O(log n).
+ * any length (length 0). Since colliding handlers cannot be added
+ * (gunyah_vm_add_io_handler()), at most one of them exists, and the order only makes the rule
+ * explicit. The handler is found in O(1) (gunyah_vm_io_lookup()) without a lock.
  *
- * Context: the vCPU thread, process context, may sleep; takes @ghvm->mmio_bus_lock for reading
- * across the handler's write() (vCPUs do not serialise against each other). The caller may hold
- * its run mutex.
+ * Context: the vCPU thread, process context, may sleep; enters a read-side critical section of
+ * the MMIO SRCU across the lookup and the handler's write() (vCPUs do not serialise against
+ * each other nor against writers). The caller may hold its run mutex.
  * Return: 0 if a handler took the write; -ENODEV if none did (the vCPU then exits to
  * userspace); or the handler's negative error (the same outcome for the vCPU).
  */
 int gunyah_vm_mmio_write(struct gunyah_vm *ghvm, u64 addr, u32 len, u64 data)
 {
 	struct gunyah_vm_io_handler *io;
-	int ret;
+	int idx, ret = -ENODEV;
 
-	guard(rwsem_read)(&ghvm->mmio_bus_lock);
-
+	idx = srcu_read_lock(&gunyah_vm_mmio_srcu);
 	io = gunyah_vm_io_lookup(ghvm, addr, len, true, data);
-	if (!io || !io->ops->write)
-		return -ENODEV;
+	if (io && io->ops->write)
+		ret = io->ops->write(io, addr, len, data);
+	srcu_read_unlock(&gunyah_vm_mmio_srcu, idx);
 
-	ret = io->ops->write(io, addr, len, data);
 	return ret < 0 ? ret : 0;
 }
 EXPORT_SYMBOL_GPL(gunyah_vm_mmio_write);
@@ -1112,23 +1568,39 @@ EXPORT_SYMBOL_GPL(gunyah_vm_mmio_write);
  * Lookup rules as for gunyah_vm_mmio_write(), except that datamatch handlers never take reads:
  * the handler of this address and length, else the handler of this address for any length.
  *
- * Context: the vCPU thread, process context, may sleep; takes @ghvm->mmio_bus_lock for reading
- * across the handler's read(). The caller may hold its run mutex.
+ * Context: the vCPU thread, process context, may sleep; enters a read-side critical section of
+ * the MMIO SRCU across the lookup and the handler's read(). The caller may hold its run mutex.
  * Return: 0 if a handler took the read and set *@data; -ENODEV if none did (the vCPU then exits
  * to userspace); or the handler's negative error (the same outcome for the vCPU).
  */
 int gunyah_vm_mmio_read(struct gunyah_vm *ghvm, u64 addr, u32 len, u64 *data)
 {
 	struct gunyah_vm_io_handler *io;
-	int ret;
+	int idx, ret = -ENODEV;
 
-	guard(rwsem_read)(&ghvm->mmio_bus_lock);
-
+	idx = srcu_read_lock(&gunyah_vm_mmio_srcu);
 	io = gunyah_vm_io_lookup(ghvm, addr, len, false, 0);
-	if (!io || !io->ops->read)
-		return -ENODEV;
+	if (io && io->ops->read)
+		ret = io->ops->read(io, addr, len, data);
+	srcu_read_unlock(&gunyah_vm_mmio_srcu, idx);
 
-	ret = io->ops->read(io, addr, len, data);
 	return ret < 0 ? ret : 0;
 }
 EXPORT_SYMBOL_GPL(gunyah_vm_mmio_read);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * gunyah_vm_mmio_read_held() - is the caller in the MMIO SRCU's read side?
+ *
+ * For KUnit suites, which check that IO handler callbacks run in it. Without lockdep
+ * (CONFIG_DEBUG_LOCK_ALLOC) it cannot tell and returns true, as srcu_read_lock_held() does.
+ *
+ * Context: any context.
+ * Return: true if the caller is in a read-side critical section of gunyah_vm_mmio_srcu.
+ */
+bool gunyah_vm_mmio_read_held(void)
+{
+	return srcu_read_lock_held(&gunyah_vm_mmio_srcu);
+}
+EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_mmio_read_held);
+#endif

@@ -43,6 +43,7 @@ long gunyah_vm_rm_function_arg(struct gunyah_vm *ghvm, u32 type, const void *arg
 			       size_t arg_size);
 bool gunyah_vm_io_handlers_collide(const struct gunyah_vm_io_handler *a,
 				   const struct gunyah_vm_io_handler *b);
+bool gunyah_vm_mmio_read_held(void);
 /* fn_abi.c: the version and size negotiation of gunyah_fn_abi_register() */
 int gunyah_fn_abi_check_ops(const struct gunyah_fn_abi_ops *ops);
 #endif

@@ -196,8 +196,11 @@ static int gunyah_bench_mmio_work(struct gunyah_bench_ctx *ctx)
  * @ctx: the measurement
  * @res: the results
  *
- * Context: process context, &gunyah_vm.fn_lock held (bind()); gunyah_vm_mmio_write() takes
- * &gunyah_vm.mmio_bus_lock for reading, as from a vCPU.
+ * The workload calls gunyah_vm_mmio_write(), the function a vCPU calls for an MMIO write exit
+ * (gunyah_vcpu_handle_mmio()): the lookup in the VM's MMIO bus and the handler's write().
+ *
+ * Context: process context, &gunyah_vm.fn_lock held (bind()); gunyah_vm_mmio_write() enters
+ * the MMIO SRCU read side, as from a vCPU.
  * Return: 0; -EINVAL (bad size); -EBADF or -EINVAL (@fd is not an eventfd); -ENXIO (no handler
  * took a write); -EINTR.
  */

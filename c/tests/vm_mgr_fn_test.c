@@ -5,12 +5,13 @@
  * gunyah_fn_registry: registering function types, lookup and module autoloading
  *                     (request_module("ghfunc:%u"), helper module gunyah_fn_autoload_mod),
  *                     GUNYAH_CHECK_FUNCTION, module references held by instances, ADD and
- *                     REMOVE (compare() and validate() semantics, argument sizes).
+ *                     REMOVE (compare(), validate() and key() semantics, argument sizes, the
+ *                     instance index of types with a key()).
  * gunyah_fn_tickets:  resource tickets: populate/unpopulate order, tickets registered before
  *                     and after the resources arrive, refusals, duplicates, release of a VM
- *                     with dangling tickets, tickets added from bind().
+ *                     with dangling tickets, tickets added from bind(), many tickets.
  * gunyah_fn_io:       IO handlers: the collision rules, invalid handlers, which handler an
- *                     access reaches, removal.
+ *                     access reaches, removal (waiting or not), a bus that grows.
  * gunyah_fn_abi:      the ABI's version and size negotiation, registration, and instances,
  *                     IO handlers and tickets of a type registered through the ABI.
  *
@@ -26,8 +27,6 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
-#include <linux/rbtree.h>
-#include <linux/rwsem.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -50,6 +49,7 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 #define FN_T_TICKET	(GUNYAH_FN_SAMPLE_FIRST + 0xe2)	/* bind() adds a resource ticket */
 #define FN_T_SCRATCH	(GUNYAH_FN_SAMPLE_FIRST + 0xe3)	/* registered by single tests */
 #define FN_T_ABI	(GUNYAH_FN_SAMPLE_FIRST + 0xe4)	/* registered through the ABI */
+#define FN_T_KEYED	(GUNYAH_FN_SAMPLE_FIRST + 0xe5)	/* recorder, with validate() and key() */
 #define FN_T_NONE	(GUNYAH_FN_SAMPLE_FIRST + 0xef)	/* nothing provides it */
 
 static_assert(FN_T_NONE < GUNYAH_FN_AUTOLOAD_TYPE);
@@ -85,7 +85,7 @@ enum fn_ev_kind {
  * @c: populate/unpopulate: the resource's interrupt; write: the data; compare: the type number
  * @fn_locked: the fake VM's fn_lock was held
  * @rsc_locked: its resources_lock was held
- * @mmio_locked: its mmio_bus_lock was held
+ * @mmio_locked: it ran in the MMIO SRCU's read side (always true without lockdep)
  */
 struct fn_ev {
 	enum fn_ev_kind kind;
@@ -179,7 +179,7 @@ static void ev_log(enum fn_ev_kind kind, const void *who, u64 a, u64 b, u64 c)
 	ev->c = c;
 	ev->fn_locked = mutex_is_locked(&ctx->ghvm.fn_lock);
 	ev->rsc_locked = mutex_is_locked(&ctx->ghvm.resources_lock);
-	ev->mmio_locked = rwsem_is_locked(&ctx->ghvm.mmio_bus_lock);
+	ev->mmio_locked = gunyah_vm_mmio_read_held();
 }
 
 static void ev_reset(struct fn_test_ctx *ctx)
@@ -241,7 +241,7 @@ static void expect_ev(struct kunit *test, int i, enum fn_ev_kind kind, const voi
 		break;
 	case EV_READ:
 	case EV_WRITE:
-		KUNIT_EXPECT_TRUE_MSG(test, ev->mmio_locked, "event %d without mmio_bus_lock", i);
+		KUNIT_EXPECT_TRUE_MSG(test, ev->mmio_locked, "event %d outside the MMIO SRCU", i);
 		break;
 	}
 }
@@ -333,11 +333,12 @@ static int fn_test_init(struct kunit *test)
 
 	ctx->ghvm.vmid = FAKE_VMID;
 	gunyah_vm_fn_init(&ctx->ghvm);
-	/* So that the cleanup may remove every one of them, added or not */
+	/*
+	 * So that the cleanup may remove every one of them, added or not (the IO handlers are
+	 * zeroed, which is not added)
+	 */
 	for (i = 0; i < ARRAY_SIZE(ctx->tickets); i++)
 		INIT_LIST_HEAD(&ctx->tickets[i].t.vm_list);
-	for (i = 0; i < ARRAY_SIZE(ctx->io); i++)
-		RB_CLEAR_NODE(&ctx->io[i].io.node);
 
 	test->priv = ctx;
 	fn_test_cur = ctx;
@@ -416,6 +417,25 @@ static struct gunyah_vm_function noval_fn = {
 	.compare = rec_compare,
 };
 
+/* The key of an argument rec_bind() or rec_validate() accepted: its key without the low bits */
+static u64 rec_key(const void *arg, size_t size)
+{
+	const struct rec_arg *a = arg;
+
+	return a->key >> 4;
+}
+
+static struct gunyah_vm_function keyed_fn = {
+	.type = FN_T_KEYED,
+	.name = "gunyah_fn_test_keyed",
+	.mod = THIS_MODULE,
+	.bind = rec_bind,
+	.unbind = rec_unbind,
+	.compare = rec_compare,
+	.validate = rec_validate,
+	.key = rec_key,
+};
+
 /* ADD of a recorder type, with the argument in a kmalloc'ed buffer as the framework wants */
 static long add_rec(struct fn_test_ctx *ctx, u32 type, u32 key, s32 bind_ret)
 {
@@ -474,12 +494,22 @@ static int fn_registry_suite_init(struct kunit_suite *suite)
 		return ret;
 	ret = gunyah_vm_function_register(&noval_fn);
 	if (ret)
-		gunyah_vm_function_unregister(&rec_fn);
+		goto err_rec;
+	ret = gunyah_vm_function_register(&keyed_fn);
+	if (ret)
+		goto err_noval;
+	return 0;
+
+err_noval:
+	gunyah_vm_function_unregister(&noval_fn);
+err_rec:
+	gunyah_vm_function_unregister(&rec_fn);
 	return ret;
 }
 
 static void fn_registry_suite_exit(struct kunit_suite *suite)
 {
+	gunyah_vm_function_unregister(&keyed_fn);
 	gunyah_vm_function_unregister(&noval_fn);
 	gunyah_vm_function_unregister(&rec_fn);
 }
@@ -528,6 +558,8 @@ struct reg_case {
 	bool no_bind;
 	bool no_unbind;
 	bool no_compare;
+	bool key;
+	bool validate;
 	int ret;
 };
 
@@ -541,6 +573,9 @@ static const struct reg_case reg_cases[] = {
 	{ .name = "no bind", .type = FN_T_SCRATCH, .no_bind = true, .ret = -EINVAL },
 	{ .name = "no unbind", .type = FN_T_SCRATCH, .no_unbind = true, .ret = -EINVAL },
 	{ .name = "no compare", .type = FN_T_SCRATCH, .no_compare = true, .ret = -EINVAL },
+	{ .name = "key and validate", .type = FN_T_SCRATCH, .key = true, .validate = true,
+	  .ret = 0 },
+	{ .name = "key without validate", .type = FN_T_SCRATCH, .key = true, .ret = -EINVAL },
 };
 
 KUNIT_ARRAY_PARAM_DESC(reg, reg_cases, name);
@@ -558,6 +593,10 @@ static void fn_register_param_test(struct kunit *test)
 		fn->unbind = NULL;
 	if (c->no_compare)
 		fn->compare = NULL;
+	if (c->key)
+		fn->key = rec_key;
+	if (c->validate)
+		fn->validate = rec_validate;
 
 	KUNIT_ASSERT_EQ(test, scratch_register(ctx, 0), c->ret);
 
@@ -985,6 +1024,101 @@ static void fn_arg_size_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&ctx->ghvm.functions));
 }
 
+static void fn_remove_keyed_test(struct kunit *test)
+{
+	struct fn_test_ctx *ctx = test->priv;
+	struct gunyah_vm_function_instance *a, *b, *c, *d;
+
+	/* a and c are identical as far as compare() can tell; b has their key, d another */
+	KUNIT_ASSERT_EQ(test, add_rec(ctx, FN_T_KEYED, 0x10, 0), 0);
+	a = newest_inst(ctx);
+	KUNIT_ASSERT_EQ(test, add_rec(ctx, FN_T_KEYED, 0x11, 0), 0);
+	b = newest_inst(ctx);
+	KUNIT_ASSERT_EQ(test, add_rec(ctx, FN_T_KEYED, 0x10, 0), 0);
+	c = newest_inst(ctx);
+	KUNIT_ASSERT_EQ(test, add_rec(ctx, FN_T_KEYED, 0x20, 0), 0);
+	d = newest_inst(ctx);
+	KUNIT_EXPECT_EQ(test, a->key, 1);
+	KUNIT_EXPECT_EQ(test, b->key, 1);
+	KUNIT_EXPECT_EQ(test, d->key, 2);
+	KUNIT_EXPECT_LT(test, a->seq, b->seq);
+	KUNIT_EXPECT_LT(test, b->seq, c->seq);
+	KUNIT_EXPECT_EQ(test, ctx->ghvm.fn_index.nr, 4);
+
+	/* validate() first; compare() under fn_lock, on the instances with the key only */
+	ev_reset(ctx);
+	KUNIT_EXPECT_EQ(test, rm_rec(ctx, FN_T_KEYED, 0x10), 0);
+	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_VALIDATE), 1);
+	expect_ev(test, ev_find(ctx, EV_COMPARE, a), EV_COMPARE, a, 0x10);
+	expect_ev(test, ev_find(ctx, EV_COMPARE, c), EV_COMPARE, c, 0x10);
+	KUNIT_EXPECT_EQ(test, ev_find(ctx, EV_COMPARE, d), -1);
+	KUNIT_EXPECT_GT(test, ev_find(ctx, EV_COMPARE, NULL), ev_find(ctx, EV_VALIDATE, NULL));
+	/* The oldest match goes */
+	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_UNBIND), 1);
+	expect_ev(test, ev_find(ctx, EV_UNBIND, NULL), EV_UNBIND, a, 0x10);
+
+	ev_reset(ctx);
+	KUNIT_EXPECT_EQ(test, rm_rec(ctx, FN_T_KEYED, 0x10), 0);
+	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_UNBIND), 1);
+	expect_ev(test, ev_find(ctx, EV_UNBIND, NULL), EV_UNBIND, c, 0x10);
+
+	/* No instance has the key: nothing is compared; the key matches, compare() does not */
+	ev_reset(ctx);
+	KUNIT_EXPECT_EQ(test, rm_rec(ctx, FN_T_KEYED, 0x30), -ENOENT);
+	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_COMPARE), 0);
+	KUNIT_EXPECT_EQ(test, rm_rec(ctx, FN_T_KEYED, 0x12), -ENOENT);
+	KUNIT_EXPECT_EQ(test, rm_rec(ctx, FN_T_KEYED, 0x10), -ENOENT);
+	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_UNBIND), 0);
+
+	/* validate() refuses as it does without a key; key() is not asked */
+	KUNIT_EXPECT_EQ(test, gunyah_vm_rm_function_arg(&ctx->ghvm, FN_T_KEYED, NULL, 0), -EINVAL);
+
+	/* An instance of another type with the same argument is not looked at */
+	KUNIT_ASSERT_EQ(test, add_rec(ctx, FN_T_REC, 0x11, 0), 0);
+	ev_reset(ctx);
+	KUNIT_EXPECT_EQ(test, rm_rec(ctx, FN_T_KEYED, 0x11), 0);
+	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_UNBIND), 1);
+	expect_ev(test, ev_find(ctx, EV_UNBIND, NULL), EV_UNBIND, b, 0x11);
+	KUNIT_EXPECT_EQ(test, rm_rec(ctx, FN_T_KEYED, 0x20), 0);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&ctx->ghvm.functions), 1);
+	KUNIT_EXPECT_EQ(test, ctx->ghvm.fn_index.nr, 0);
+	KUNIT_EXPECT_EQ(test, rm_rec(ctx, FN_T_REC, 0x11), 0);
+}
+
+/* More than the instance index's inline chains (1 << GUNYAH_VM_HASH_INLINE_BITS) */
+#define FN_TEST_MANY	40
+
+static void fn_keyed_many_test(struct kunit *test)
+{
+	struct fn_test_ctx *ctx = test->priv;
+	unsigned int i;
+
+	/* The index grows; every instance is found by its key alone */
+	for (i = 0; i < FN_TEST_MANY; i++)
+		KUNIT_ASSERT_EQ_MSG(test, add_rec(ctx, FN_T_KEYED, i << 4, 0), 0, "instance %u", i);
+	KUNIT_EXPECT_EQ(test, ctx->ghvm.fn_index.nr, FN_TEST_MANY);
+	KUNIT_EXPECT_GT(test, ctx->ghvm.fn_index.bits, (unsigned int)GUNYAH_VM_HASH_INLINE_BITS);
+
+	for (i = 0; i < FN_TEST_MANY; i += 2) {
+		ev_reset(ctx);
+		KUNIT_EXPECT_EQ_MSG(test, rm_rec(ctx, FN_T_KEYED, i << 4), 0, "instance %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, ev_count(ctx, EV_COMPARE), 1, "instance %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, ev_count(ctx, EV_UNBIND), 1, "instance %u", i);
+	}
+	KUNIT_EXPECT_EQ(test, rm_rec(ctx, FN_T_KEYED, 0), -ENOENT);
+	for (i = 1; i < FN_TEST_MANY; i += 2)
+		KUNIT_EXPECT_EQ_MSG(test, rm_rec(ctx, FN_T_KEYED, i << 4), 0, "instance %u", i);
+	KUNIT_EXPECT_TRUE(test, list_empty(&ctx->ghvm.functions));
+	KUNIT_EXPECT_EQ(test, ctx->ghvm.fn_index.nr, 0);
+
+	/* The VM's release frees the grown chains; the index stays usable */
+	gunyah_vm_remove_functions(&ctx->ghvm);
+	KUNIT_EXPECT_PTR_EQ(test, ctx->ghvm.fn_index.buckets,
+			    &ctx->ghvm.fn_index.inline_buckets[0]);
+	KUNIT_ASSERT_EQ(test, add_rec(ctx, FN_T_KEYED, 0x10, 0), 0);
+	KUNIT_EXPECT_EQ(test, rm_rec(ctx, FN_T_KEYED, 0x10), 0);
+}
+
 static struct kunit_case fn_registry_cases[] = {
 	KUNIT_CASE(fn_register_test),
 	KUNIT_CASE_PARAM(fn_register_param_test, reg_gen_params),
@@ -1000,6 +1134,8 @@ static struct kunit_case fn_registry_cases[] = {
 	KUNIT_CASE(fn_remove_other_type_test),
 	KUNIT_CASE_PARAM(fn_remove_validate_test, rm_gen_params),
 	KUNIT_CASE(fn_arg_size_test),
+	KUNIT_CASE(fn_remove_keyed_test),
+	KUNIT_CASE(fn_keyed_many_test),
 	{}
 };
 
@@ -1416,6 +1552,53 @@ static void ticket_from_bind_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&ctx->ghvm.resources));
 }
 
+/* More than the ticket index's inline chains (1 << GUNYAH_VM_HASH_INLINE_BITS) */
+#define TICKETS_MANY	20
+
+static void ticket_many_test(struct kunit *test)
+{
+	struct fn_test_ctx *ctx = test->priv;
+	struct rsc_desc *rsc;
+	struct test_ticket *tt;
+	unsigned int i;
+
+	static_assert(TICKETS_MANY <= FN_TEST_EVENTS);
+
+	tt = kunit_kcalloc(test, TICKETS_MANY, sizeof(*tt), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tt);
+	rsc = kunit_kcalloc(test, TICKETS_MANY, sizeof(*rsc), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rsc);
+
+	/* The index grows; a duplicate is still refused, the same label of another type is not */
+	for (i = 0; i < TICKETS_MANY; i++) {
+		tt_init(&tt[i], &ctx->ghvm, GUNYAH_RESOURCE_TYPE_BELL_TX, i);
+		KUNIT_ASSERT_EQ_MSG(test, gunyah_vm_add_resource_ticket(&ctx->ghvm, &tt[i].t), 0,
+				    "ticket %u", i);
+	}
+	KUNIT_EXPECT_EQ(test, tt_add(ctx, 0, GUNYAH_RESOURCE_TYPE_BELL_TX, TICKETS_MANY - 1),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, tt_add(ctx, 1, GUNYAH_RESOURCE_TYPE_BELL_RX, TICKETS_MANY - 1), 0);
+	KUNIT_EXPECT_EQ(test, ctx->ghvm.ticket_index.nr, TICKETS_MANY + 1);
+
+	/* VM start: each resource reaches the ticket of its type and label */
+	for (i = 0; i < TICKETS_MANY; i++) {
+		rsc[i].type = GUNYAH_RESOURCE_TYPE_BELL_TX;
+		rsc[i].label = TICKETS_MANY - 1 - i;
+		rsc[i].capid = 0x100 + rsc[i].label;
+	}
+	ev_reset(ctx);
+	KUNIT_ASSERT_EQ(test, vm_populate(test, rsc, TICKETS_MANY), 0);
+	KUNIT_ASSERT_EQ(test, ctx->n_ev, TICKETS_MANY);
+	for (i = 0; i < TICKETS_MANY; i++)
+		expect_ev(test, i, EV_POPULATE, &tt[rsc[i].label], rsc[i].capid);
+	KUNIT_EXPECT_TRUE(test, list_empty(&ctx->ghvm.resources));
+
+	for (i = 0; i < TICKETS_MANY; i++)
+		gunyah_vm_remove_resource_ticket(&ctx->ghvm, &tt[i].t);
+	KUNIT_EXPECT_EQ(test, ctx->ghvm.ticket_index.nr, 1);
+	KUNIT_EXPECT_EQ(test, list_count_nodes(&ctx->ghvm.resources), TICKETS_MANY);
+}
+
 static int fn_tickets_suite_init(struct kunit_suite *suite)
 {
 	return gunyah_vm_function_register(&tk_fn);
@@ -1434,6 +1617,7 @@ static struct kunit_case fn_tickets_cases[] = {
 	KUNIT_CASE(ticket_remove_returns_test),
 	KUNIT_CASE(ticket_release_dangling_test),
 	KUNIT_CASE(ticket_from_bind_test),
+	KUNIT_CASE(ticket_many_test),
 	{}
 };
 
@@ -1488,21 +1672,27 @@ struct io_key {
 };
 
 /* Only for a handler that is not added */
-static struct test_io *tio_init(struct fn_test_ctx *ctx, unsigned int i, const struct io_key *k,
-				const struct gunyah_vm_io_handler_ops *ops, int ret)
+static void tio_fill(struct test_io *tio, struct gunyah_vm *ghvm, const struct io_key *k,
+		     const struct gunyah_vm_io_handler_ops *ops, int ret, u64 read_value)
 {
-	struct test_io *tio = &ctx->io[i];
-
 	memset(tio, 0, sizeof(*tio));
-	RB_CLEAR_NODE(&tio->io.node);
 	tio->io.addr = k->addr;
 	tio->io.len = k->len;
 	tio->io.datamatch = k->dm;
 	tio->io.data = k->data;
 	tio->io.ops = ops;
-	tio->ghvm = &ctx->ghvm;
+	tio->ghvm = ghvm;
 	tio->ret = ret;
-	tio->read_value = 0xd00d0000ULL | i;
+	tio->read_value = read_value;
+}
+
+/* Only for a handler that is not added */
+static struct test_io *tio_init(struct fn_test_ctx *ctx, unsigned int i, const struct io_key *k,
+				const struct gunyah_vm_io_handler_ops *ops, int ret)
+{
+	struct test_io *tio = &ctx->io[i];
+
+	tio_fill(tio, &ctx->ghvm, k, ops, ret, 0xd00d0000ULL | i);
 	return tio;
 }
 
@@ -1556,7 +1746,7 @@ static void io_collide_test(struct kunit *test)
 			c->collide ? -EEXIST : 0);
 	gunyah_vm_remove_io_handler(&ctx->ghvm, &a->io);
 	gunyah_vm_remove_io_handler(&ctx->ghvm, &b->io);
-	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&ctx->ghvm.mmio_bus));
+	KUNIT_EXPECT_EQ(test, ctx->ghvm.nr_io_handlers, 0);
 
 	KUNIT_ASSERT_EQ(test, gunyah_vm_add_io_handler(&ctx->ghvm, &b->io), 0);
 	KUNIT_EXPECT_EQ(test, gunyah_vm_add_io_handler(&ctx->ghvm, &a->io),
@@ -1598,7 +1788,10 @@ static void io_add_test(struct kunit *test)
 	struct test_io *tio = tio_init(ctx, 0, &c->k, c->ops, 0);
 
 	KUNIT_EXPECT_EQ(test, gunyah_vm_add_io_handler(&ctx->ghvm, &tio->io), c->ret);
-	KUNIT_EXPECT_EQ(test, RB_EMPTY_ROOT(&ctx->ghvm.mmio_bus), c->ret != 0);
+	KUNIT_EXPECT_EQ(test, ctx->ghvm.nr_io_handlers == 0, c->ret != 0);
+	/* Adding it again: it is there already, or still invalid */
+	KUNIT_EXPECT_EQ(test, gunyah_vm_add_io_handler(&ctx->ghvm, &tio->io),
+			c->ret ? c->ret : -EEXIST);
 }
 
 /* Handlers of the lookup test */
@@ -1721,7 +1914,7 @@ static void io_remove_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gunyah_vm_mmio_read(&ctx->ghvm, IO_B, 4, &data), -ENODEV);
 	KUNIT_EXPECT_EQ(test, ctx->n_ev, 0);
 	gunyah_vm_remove_io_handler(&ctx->ghvm, &h_any->io);
-	KUNIT_EXPECT_TRUE(test, RB_EMPTY_ROOT(&ctx->ghvm.mmio_bus));
+	KUNIT_EXPECT_EQ(test, ctx->ghvm.nr_io_handlers, 0);
 
 	/* What collided with it can be added now, and it cannot come back */
 	h_four = tio_init(ctx, 1, &four, &tio_rw_ops, 0);
@@ -1749,11 +1942,111 @@ static void io_remove_test(struct kunit *test)
 	expect_ev(test, 0, EV_WRITE, h_dm1, IO_A);
 }
 
+static void io_remove_kfree_test(struct kunit *test)
+{
+	static const struct io_key k = { IO_C, 4 };
+	struct fn_test_ctx *ctx = test->priv;
+	struct test_io *tio;
+
+	tio = kzalloc(sizeof(*tio), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tio);
+	tio_fill(tio, &ctx->ghvm, &k, &tio_rw_ops, 0, 0);
+	KUNIT_ASSERT_EQ(test, gunyah_vm_add_io_handler(&ctx->ghvm, &tio->io), 0);
+	ev_reset(ctx);
+	KUNIT_EXPECT_EQ(test, gunyah_vm_mmio_write(&ctx->ghvm, IO_C, 4, 1), 0);
+	expect_ev(test, 0, EV_WRITE, tio, IO_C);
+
+	/*
+	 * Removed without waiting: no access reaches it any more and its address is free at once;
+	 * the framework frees it after the grace period (the cleanup's release waits for that).
+	 */
+	gunyah_vm_remove_io_handler_kfree(&ctx->ghvm, &tio->io, tio);
+	ev_reset(ctx);
+	KUNIT_EXPECT_EQ(test, gunyah_vm_mmio_write(&ctx->ghvm, IO_C, 4, 1), -ENODEV);
+	KUNIT_EXPECT_EQ(test, ctx->n_ev, 0);
+	KUNIT_EXPECT_EQ(test, ctx->ghvm.nr_io_handlers, 0);
+	tio = tio_init(ctx, 0, &k, &tio_rw_ops, 0);
+	KUNIT_EXPECT_EQ(test, gunyah_vm_add_io_handler(&ctx->ghvm, &tio->io), 0);
+
+	/* A handler that is not added is freed at once (kmemleak and KASAN watch) */
+	tio = kzalloc(sizeof(*tio), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tio);
+	gunyah_vm_remove_io_handler_kfree(&ctx->ghvm, &tio->io, tio);
+	KUNIT_EXPECT_EQ(test, ctx->ghvm.nr_io_handlers, 1);
+}
+
+/* More handlers than a new bus has chains, and datamatch handlers sharing one address */
+#define IO_MANY		100
+#define IO_MANY_DM	8
+
+static void io_many_test(struct kunit *test)
+{
+	const unsigned int n = IO_MANY + IO_MANY_DM;
+	struct fn_test_ctx *ctx = test->priv;
+	struct test_io *tio;
+	struct io_key k;
+	unsigned int i;
+
+	tio = kunit_kcalloc(test, n, sizeof(*tio), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, tio);
+
+	/* Plain handlers 8 bytes apart below IO_B, datamatch handlers at IO_F: the bus grows */
+	for (i = 0; i < n; i++) {
+		if (i < IO_MANY)
+			k = (struct io_key){ .addr = IO_A + 8 * i, .len = 4 };
+		else
+			k = (struct io_key){ .addr = IO_F, .len = 4, .dm = true, .data = i };
+		tio_fill(&tio[i], &ctx->ghvm, &k, &tio_rw_ops, 0, i);
+		KUNIT_ASSERT_EQ_MSG(test, gunyah_vm_add_io_handler(&ctx->ghvm, &tio[i].io), 0,
+				    "handler %u", i);
+	}
+	KUNIT_EXPECT_EQ(test, ctx->ghvm.nr_io_handlers, n);
+
+	/* Collisions are still found */
+	k = (struct io_key){ .addr = IO_A + 8 * (IO_MANY - 1), .len = 0 };
+	tio_init(ctx, 0, &k, &tio_rw_ops, 0);
+	KUNIT_EXPECT_EQ(test, gunyah_vm_add_io_handler(&ctx->ghvm, &ctx->io[0].io), -EEXIST);
+	k = (struct io_key){ .addr = IO_F, .len = 4, .dm = true, .data = IO_MANY };
+	tio_init(ctx, 0, &k, &tio_rw_ops, 0);
+	KUNIT_EXPECT_EQ(test, gunyah_vm_add_io_handler(&ctx->ghvm, &ctx->io[0].io), -EEXIST);
+
+	/* Each write reaches its handler and no other; the addresses in between none */
+	for (i = 0; i < n; i++) {
+		ev_reset(ctx);
+		KUNIT_EXPECT_EQ_MSG(test, gunyah_vm_mmio_write(&ctx->ghvm, tio[i].io.addr, 4,
+							       tio[i].io.data),
+				    0, "handler %u", i);
+		KUNIT_ASSERT_EQ_MSG(test, ctx->n_ev, 1, "handler %u", i);
+		expect_ev(test, 0, EV_WRITE, &tio[i], tio[i].io.addr);
+	}
+	ev_reset(ctx);
+	KUNIT_EXPECT_EQ(test, gunyah_vm_mmio_write(&ctx->ghvm, IO_A + 4, 4, 0), -ENODEV);
+	KUNIT_EXPECT_EQ(test, gunyah_vm_mmio_write(&ctx->ghvm, IO_F, 4, n), -ENODEV);
+	KUNIT_EXPECT_EQ(test, ctx->n_ev, 0);
+
+	/* Every other one removed: the rest still take their writes */
+	for (i = 0; i < n; i += 2)
+		gunyah_vm_remove_io_handler(&ctx->ghvm, &tio[i].io);
+	for (i = 0; i < n; i++) {
+		ev_reset(ctx);
+		KUNIT_EXPECT_EQ_MSG(test, gunyah_vm_mmio_write(&ctx->ghvm, tio[i].io.addr, 4,
+							       tio[i].io.data),
+				    i & 1 ? 0 : -ENODEV, "handler %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, ctx->n_ev, i & 1, "handler %u", i);
+	}
+
+	for (i = 1; i < n; i += 2)
+		gunyah_vm_remove_io_handler(&ctx->ghvm, &tio[i].io);
+	KUNIT_EXPECT_EQ(test, ctx->ghvm.nr_io_handlers, 0);
+}
+
 static struct kunit_case fn_io_cases[] = {
 	KUNIT_CASE_PARAM(io_collide_test, collide_gen_params),
 	KUNIT_CASE_PARAM(io_add_test, io_add_gen_params),
 	KUNIT_CASE_PARAM(io_lookup_test, lookup_gen_params),
 	KUNIT_CASE(io_remove_test),
+	KUNIT_CASE(io_remove_kfree_test),
+	KUNIT_CASE(io_many_test),
 	{}
 };
 

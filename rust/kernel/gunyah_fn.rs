@@ -324,9 +324,9 @@ impl<'vm> Vm<'vm> {
 /// Implement it with `#[vtable]`; implement `read`, `write` or both (the handler of a device
 /// without `read` sends reads to userspace, and likewise for writes).
 ///
-/// The callbacks run in vCPU threads, concurrently, under the VM's MMIO lock held for reading:
-/// they must be quick, must not sleep for long, and must not add or remove IO handlers. An
-/// error sends the access to userspace instead.
+/// The callbacks run in vCPU threads, concurrently, in a read-side critical section of the VM
+/// manager's MMIO SRCU: they must be quick, must not sleep for long, and must not add or remove
+/// IO handlers. An error sends the access to userspace instead.
 #[vtable]
 pub trait MmioDevice: Send + Sync + 'static {
     /// Completes a guest read of `len` bytes (1, 2, 4 or 8) at `addr`. Only the low `len` bytes

@@ -188,8 +188,9 @@ void gunyah_fn_abi_vm_put(struct gunyah_fn_abi_vm *vm);
  *         go to userspace. May be NULL.
  * @ctx: passed to @read and @write
  *
- * @read and @write run in a vCPU thread, concurrently with other vCPUs, under the VM's MMIO
- * lock held for reading: they must be quick and must not add or remove IO handlers or tickets.
+ * @read and @write run in a vCPU thread, concurrently with other vCPUs, in a read-side critical
+ * section of the VM manager's MMIO SRCU: they must be quick and must not add or remove IO
+ * handlers or tickets.
  */
 struct gunyah_fn_abi_io_handler_desc {
 	u64 addr;

@@ -28,6 +28,40 @@
 #include <gunyah/rsc_mgr.h>
 
 struct gunyah_vm;
+struct gunyah_vm_io_bus;
+
+/**
+ * struct gunyah_vm_hash_node - an entry of a struct gunyah_vm_hash (private to the VM manager)
+ * @node: in one chain of the table
+ * @hash: the entry's 32-bit hash; its top bits pick the chain
+ *
+ * Protected by the lock of the table it is in.
+ */
+struct gunyah_vm_hash_node {
+	struct hlist_node node;
+	u32 hash;
+};
+
+/* The chains a struct gunyah_vm_hash has before it first grows: 1 << 3 */
+#define GUNYAH_VM_HASH_INLINE_BITS	3
+
+/**
+ * struct gunyah_vm_hash - a hash table that grows with its entries (private to the VM manager)
+ * @buckets: the chains: @inline_buckets, or an array allocated when the table grew
+ * @bits: log2 of the number of chains
+ * @nr: entries
+ * @inline_buckets: the chains of a small table, so that a VM allocates nothing until it has
+ *                  many entries
+ *
+ * Protected by the lock of the struct gunyah_vm member that embeds it. A table is never moved
+ * (@buckets may point into it).
+ */
+struct gunyah_vm_hash {
+	struct hlist_head *buckets;
+	unsigned int bits;
+	unsigned int nr;
+	struct hlist_head inline_buckets[1 << GUNYAH_VM_HASH_INLINE_BITS];
+};
 
 /**
  * struct gunyah_resource - a hypervisor resource of a VM (vCPU, doorbell, message queue)
@@ -63,9 +97,11 @@ struct gunyah_resource {
  * @unpopulate: called when the resource goes away (ticket removal or VM teardown), under
  *              gunyah_vm.resources_lock, in the reverse order of the @populate calls; the same
  *              rules as for @populate apply.
+ * @hnode: in gunyah_vm.ticket_index, by @resource_type and @label, while the ticket is added;
+ *         protected by gunyah_vm.resources_lock
  *
- * Only gunyah_vm_add_resource_ticket() and gunyah_vm_remove_resource_ticket() touch @vm_list and
- * @resources; the owner fills in the other members before adding the ticket.
+ * Only gunyah_vm_add_resource_ticket() and gunyah_vm_remove_resource_ticket() touch @vm_list,
+ * @resources and @hnode; the owner fills in the other members before adding the ticket.
  */
 struct gunyah_vm_resource_ticket {
 	struct list_head vm_list;
@@ -76,6 +112,7 @@ struct gunyah_vm_resource_ticket {
 	bool (*populate)(struct gunyah_vm_resource_ticket *ticket, struct gunyah_resource *ghrsc);
 	void (*unpopulate)(struct gunyah_vm_resource_ticket *ticket,
 			   struct gunyah_resource *ghrsc);
+	struct gunyah_vm_hash_node hnode;
 };
 
 struct gunyah_vm_io_handler;
@@ -85,9 +122,11 @@ struct gunyah_vm_io_handler;
  * @read: complete a guest read of @len bytes at @addr into *@data
  * @write: take a guest write of @len bytes of @data at @addr
  *
- * Both run in the vCPU thread, under gunyah_vm.mmio_bus_lock held for reading (other vCPUs
- * may run handlers concurrently). They must not sleep for long, must not add or remove IO
- * handlers, and return 0 when handled or a negative errno to let the access exit to userspace.
+ * Both run in the vCPU thread, in a read-side critical section of the VM manager's MMIO SRCU
+ * (other vCPUs may run handlers concurrently, and handlers may be added or removed meanwhile).
+ * They must not sleep for long, must not add or remove IO handlers (that waits for the SRCU
+ * readers, the caller included), and return 0 when handled or a negative errno to let the access
+ * exit to userspace.
  */
 struct gunyah_vm_io_handler_ops {
 	int (*read)(struct gunyah_vm_io_handler *io_dev, u64 addr, u32 len, u64 *data);
@@ -96,26 +135,35 @@ struct gunyah_vm_io_handler_ops {
 
 /**
  * struct gunyah_vm_io_handler - an in-kernel handler for guest MMIO accesses
- * @node: in gunyah_vm.mmio_bus, ordered by (addr, len, datamatch, data); protected by
- *        gunyah_vm.mmio_bus_lock; written only by gunyah_vm_add_io_handler() and
- *        gunyah_vm_remove_io_handler()
+ * @node: its links in the chains of gunyah_vm.mmio_bus, a hash table by @addr (one link per
+ *        generation of the table, see struct gunyah_vm_io_bus in vm_mgr_fn.c); written under
+ *        gunyah_vm.mmio_bus_lock, walked by vCPUs under the MMIO SRCU; only the framework
+ *        touches them
  * @addr: guest physical address an access must start at
  * @len: access size handled (1, 2, 4 or 8), or 0 for any size; @addr + @len must not overflow
  * @datamatch: handle only writes of exactly @data (never reads); requires @len != 0
  * @data: the value for @datamatch; ignored without it
  * @ops: what to do
+ * @added: the handler is on gunyah_vm.mmio_bus; protected by gunyah_vm.mmio_bus_lock; false in a
+ *         zeroed handler
+ * @free_obj: what gunyah_vm_remove_io_handler_kfree() frees after the grace period; written
+ *            under gunyah_vm.mmio_bus_lock, then read once by the SRCU callback
+ * @rcu: for that deferred free; private to the framework
  *
- * The owner fills in everything but @node and must not change it while the handler is added.
- * See gunyah_vm_add_io_handler() for collisions and gunyah_vm_mmio_write() for which handler an
- * access reaches.
+ * The owner zeroes it (or at least @added), fills in @addr, @len, @datamatch, @data and @ops,
+ * and must not change them while the handler is added. See gunyah_vm_add_io_handler() for
+ * collisions and gunyah_vm_mmio_write() for which handler an access reaches.
  */
 struct gunyah_vm_io_handler {
-	struct rb_node node;
+	struct hlist_node node[2];
 	u64 addr;
 	u32 len;
 	bool datamatch;
 	u64 data;
 	const struct gunyah_vm_io_handler_ops *ops;
+	bool added;
+	const void *free_obj;
+	struct rcu_head rcu;
 };
 
 /**
@@ -131,6 +179,13 @@ struct gunyah_vm_io_handler {
  *      removed
  * @data: the function's private data; owned, and serialised, by the function
  * @vm_list: in gunyah_vm.functions, oldest first; protected by gunyah_vm.fn_lock
+ * @arg_inline: @argp lies in the instance's own allocation (GUNYAH_VM_ADD_FUNCTION allocates
+ *              both at once); private to the framework; constant
+ * @key_node: in gunyah_vm.fn_index while the instance is added, if its type has a key();
+ *            protected by gunyah_vm.fn_lock
+ * @key: what the type's key() returned for @argp (0 without key()); constant
+ * @seq: gunyah_vm.fn_seq when the instance was added, which orders the instances of a VM (the
+ *       oldest has the lowest); constant
  */
 struct gunyah_vm_function_instance {
 	size_t arg_size;
@@ -140,6 +195,10 @@ struct gunyah_vm_function_instance {
 	struct gunyah_vm_function *fn;
 	void *data;
 	struct list_head vm_list;
+	bool arg_inline;
+	struct gunyah_vm_hash_node key_node;
+	u64 key;
+	u64 seq;
 };
 
 /*
@@ -167,6 +226,14 @@ struct gunyah_vm_function_instance {
  *            returns 0, or -EINVAL when @size is not the size the type takes or a field used
  *            for matching is invalid. Without it such an argument matches nothing (-ENOENT).
  *            Runs without gunyah_vm.fn_lock.
+ * @key: optional, requires @validate: the key of an argument (@size bytes at @arg, NULL when
+ *       0), a number that an instance and every REMOVE argument naming it have in common.
+ *       Called once on the argument of each instance bind() accepted (under gunyah_vm.fn_lock)
+ *       and on each REMOVE argument validate() accepted (without it); must not sleep. For every
+ *       instance and argument for which @compare returns true, @key must return the same value
+ *       for the instance's argument and for the REMOVE argument. With it, REMOVE finds the
+ *       instances with the argument's key in O(1) and calls @compare on those only; without
+ *       it, on every instance of the type in the VM.
  * @nr_instances: private to the VM manager (atomic, no lock): live instances of this type in
  *                all VMs; zero when the type is registered
  *
@@ -182,6 +249,7 @@ struct gunyah_vm_function {
 	void (*unbind)(struct gunyah_vm_function_instance *f);
 	bool (*compare)(const struct gunyah_vm_function_instance *f, const void *arg, size_t size);
 	int (*validate)(const struct gunyah_vm_function *fn, const void *arg, size_t size);
+	u64 (*key)(const void *arg, size_t size);
 	atomic_t nr_instances;
 };
 
@@ -237,19 +305,27 @@ enum gunyah_vm_boot_step {
  * @boot_step: enum gunyah_vm_boot_step; written under @mm_lock during the start, read by the
  *             teardown once the VM is unreachable
  *
- * @fn_lock: protects @functions; held across a function's bind/unbind/compare (see
- *           DOC: Locking in vm_mgr_fn.c for the order of the framework's locks)
+ * @fn_lock: protects @functions, @fn_index and @fn_seq; held across a function's
+ *           bind/unbind/compare (see DOC: Locking in vm_mgr_fn.c for the order of the
+ *           framework's locks)
  * @functions: struct gunyah_vm_function_instance.vm_list, oldest first; protected by @fn_lock
+ * @fn_index: the instances of types with a key(), by type and key
+ *            (gunyah_vm_function_instance.key_node); protected by @fn_lock
+ * @fn_seq: instances added so far, the next gunyah_vm_function_instance.seq; @fn_lock
  *
- * @resources_lock: protects @resources, @resource_tickets and the tickets' resource lists; held
- *                  across populate/unpopulate
+ * @resources_lock: protects @resources, @resource_tickets, @ticket_index and the tickets'
+ *                  resource lists; held across populate/unpopulate
  * @resources: resources the RM gave the VM that no ticket has claimed yet; @resources_lock
- * @resource_tickets: registered tickets; protected by @resources_lock
+ * @resource_tickets: registered tickets, oldest first; protected by @resources_lock
+ * @ticket_index: the same tickets by type and label (gunyah_vm_resource_ticket.hnode);
+ *                protected by @resources_lock
  *
- * @mmio_bus_lock: readers: vCPUs dispatching MMIO (across the handler call); writers: adding or
- *                 removing IO handlers
- * @mmio_bus: struct gunyah_vm_io_handler, an rbtree keyed by (addr, len, datamatch, data);
- *            protected by @mmio_bus_lock
+ * @mmio_bus_lock: serialises the writers of @mmio_bus (adding and removing IO handlers); vCPUs
+ *                 do not take it
+ * @mmio_bus: the IO handlers, a hash table by address (struct gunyah_vm_io_bus, private to
+ *            vm_mgr_fn.c), NULL until the first is added; replaced and changed under
+ *            @mmio_bus_lock, walked by vCPUs under the framework's MMIO SRCU
+ * @nr_io_handlers: IO handlers on @mmio_bus; protected by @mmio_bus_lock
  */
 struct gunyah_vm {
 	u16 vmid;
@@ -274,13 +350,17 @@ struct gunyah_vm {
 
 	struct mutex fn_lock; /* see above */
 	struct list_head functions;
+	struct gunyah_vm_hash fn_index;
+	u64 fn_seq;
 
 	struct mutex resources_lock; /* see above */
 	struct list_head resources;
 	struct list_head resource_tickets;
+	struct gunyah_vm_hash ticket_index;
 
-	struct rw_semaphore mmio_bus_lock;
-	struct rb_root mmio_bus;
+	struct mutex mmio_bus_lock; /* see above */
+	struct gunyah_vm_io_bus __rcu *mmio_bus;
+	unsigned int nr_io_handlers;
 };
 
 /* Lifetime */
@@ -303,6 +383,8 @@ void gunyah_vm_remove_resource_ticket(struct gunyah_vm *ghvm,
 /* IO handlers */
 int gunyah_vm_add_io_handler(struct gunyah_vm *ghvm, struct gunyah_vm_io_handler *io_dev);
 void gunyah_vm_remove_io_handler(struct gunyah_vm *ghvm, struct gunyah_vm_io_handler *io_dev);
+void gunyah_vm_remove_io_handler_kfree(struct gunyah_vm *ghvm, struct gunyah_vm_io_handler *io_dev,
+				       const void *obj);
 int gunyah_vm_mmio_write(struct gunyah_vm *ghvm, u64 addr, u32 len, u64 data);
 int gunyah_vm_mmio_read(struct gunyah_vm *ghvm, u64 addr, u32 len, u64 *data);
 
