@@ -470,7 +470,7 @@ int gunyah_fn_abi_add_io_handler(struct gunyah_fn_abi_vm *vm,
 	if (!desc->read && !desc->write)
 		return -EINVAL;
 
-	handler = kzalloc(sizeof(*handler), GFP_KERNEL);
+	handler = kzalloc(sizeof(*handler), GFP_KERNEL_ACCOUNT);
 	if (!handler)
 		return -ENOMEM;
 
@@ -578,7 +578,7 @@ int gunyah_fn_abi_add_resource_ticket(struct gunyah_fn_abi_instance *inst,
 
 	f = abi_to_inst(inst);
 
-	abi_ticket = kzalloc(sizeof(*abi_ticket), GFP_KERNEL);
+	abi_ticket = kzalloc(sizeof(*abi_ticket), GFP_KERNEL_ACCOUNT);
 	if (!abi_ticket)
 		return -ENOMEM;
 

@@ -641,7 +641,7 @@ VISIBLE_IF_KUNIT long gunyah_vm_add_function_arg(struct gunyah_vm *ghvm, u32 typ
 	if (arg_size > GUNYAH_FN_MAX_ARG_SIZE || (arg_size && !argp) || (!arg_size && argp))
 		return -EINVAL;
 
-	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	inst = kzalloc(sizeof(*inst), GFP_KERNEL_ACCOUNT);
 	if (!inst)
 		return -ENOMEM;
 
@@ -693,7 +693,7 @@ long gunyah_vm_add_function(struct gunyah_vm *ghvm, const struct gunyah_fn_desc 
 	if (!gunyah_vm_arg_size_ok(ghvm, desc))
 		return -EINVAL;
 
-	inst = kmalloc(sizeof(*inst) + desc->arg_size, GFP_KERNEL);
+	inst = kmalloc(sizeof(*inst) + desc->arg_size, GFP_KERNEL_ACCOUNT);
 	if (!inst)
 		return -ENOMEM;
 	memset(inst, 0, sizeof(*inst));
@@ -1020,7 +1020,7 @@ EXPORT_SYMBOL_GPL(gunyah_vm_remove_resource_ticket);
 static int gunyah_vm_add_resource(struct gunyah_vm *ghvm,
 				  const struct gunyah_rm_hyp_resource *entry)
 {
-	struct gunyah_resource *ghrsc __free(kfree) = kzalloc(sizeof(*ghrsc), GFP_KERNEL);
+	struct gunyah_resource *ghrsc __free(kfree) = kzalloc(sizeof(*ghrsc), GFP_KERNEL_ACCOUNT);
 	struct gunyah_vm_resource_ticket *ticket;
 	int irq;
 
