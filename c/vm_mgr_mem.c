@@ -499,7 +499,7 @@ static int gunyah_vm_mem_build_parcel(struct gunyah_vm *ghvm,
 	struct gunyah_rm_mem_entry *entries;
 	unsigned long i, n, pfn, prev_pfn;
 
-	entries = kvcalloc(runs, sizeof(*entries), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	entries = kvmalloc_array(runs, sizeof(*entries), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!entries)
 		return -ENOMEM;
 
