@@ -761,6 +761,81 @@ TEST_F_TIMEOUT(teardown, step_fails, 180)
 	gh_next_vm_works(_metadata, self->devfd, variant->vmid_state ? vmid : 0);
 }
 
+/* ---- lost notifications ---- */
+
+/*
+ * The RM stops the VM but both of its exit notifications (VM_STATUS(EXITED), VM_EXITED) are
+ * lost: the teardown waits vm_status_timeout_ms for them, then asks the RM (VM_GET_STATE),
+ * learns that the VM exited and goes on. Nothing is left behind and no error is logged.
+ */
+FIXTURE(lost) {
+	int devfd;
+	char *mem[2];
+	long long status_timeout_ms;	/* to restore */
+};
+
+FIXTURE_SETUP(lost)
+{
+	self->devfd = -1;
+	self->mem[0] = NULL;
+	self->mem[1] = NULL;
+	self->status_timeout_ms = gh_status_timeout_ms();
+	if (!gh_have_dev())
+		SKIP(return, GH_DEV_PATH " is absent");
+	ASSERT_TRUE(gh_have_sim());
+	self->devfd = gh_open_dev();
+	ASSERT_LE(0, self->devfd);
+	ASSERT_EQ(0, gh_map_regions(self->mem));
+}
+
+FIXTURE_TEARDOWN(lost)
+{
+	gh_sim_knob("rx_drop", "0");
+	gh_write_file(GH_RSC_MGR_PARAMS "/vm_status_timeout_ms", "%lld", self->status_timeout_ms);
+	gh_unmap_regions(self->mem);
+	if (self->devfd >= 0)
+		close(self->devfd);
+}
+
+TEST_F(lost, exit_notifications)
+{
+	long long faults, t0, ms;
+	struct gh_sim_vm info = { 0 };
+	struct gh_snapshot before;
+	unsigned int vmid;
+	int vmfd, kmsg;
+	char msg[128];
+
+	gh_snapshot_take(&before);
+	vmfd = gh_create_vm_vmid(self->devfd, &vmid);
+	ASSERT_LE(0, vmfd);
+	ASSERT_EQ(0, gh_two_regions(vmfd, self->mem, GH_RW));
+	ASSERT_EQ(0, ioctl(vmfd, GUNYAH_VM_START, 0UL));
+	ASSERT_EQ(0, gh_sim_vm_info(vmid, &info));
+	ASSERT_EQ(GH_RM_VM_RUNNING, info.state);
+	/* Let the start's notifications arrive before the knob is armed */
+	usleep(200 * 1000);
+
+	ASSERT_EQ(0, gh_write_file(GH_RSC_MGR_PARAMS "/vm_status_timeout_ms", "%d", 300));
+	faults = gh_sim_counter("faults_injected");
+	/* The first two RM-to-host fragments after this: VM_STOP's two notifications */
+	ASSERT_EQ(0, gh_sim_knob("rx_drop", "2"));
+	kmsg = gh_kmsg_open();
+	t0 = gh_now_ms();
+	EXPECT_EQ(0, close(vmfd));
+	ms = gh_now_ms() - t0;
+
+	EXPECT_EQ(2, gh_sim_counter("faults_injected") - faults);
+	/* It waited for the notifications, then asked */
+	EXPECT_LE(300, ms);
+	gh_expect_released(_metadata, &before, true);
+	EXPECT_EQ(-ENOENT, gh_sim_vm_info(vmid, &info));
+	snprintf(msg, sizeof(msg), "VM %u: no exit notification", vmid);
+	EXPECT_FALSE(gh_kmsg_find(kmsg, msg)) TH_LOG("kernel log line \"%s\"", msg);
+	if (kmsg >= 0)
+		close(kmsg);
+}
+
 /* ---- platform hooks ---- */
 
 struct gh_hooks_label {
