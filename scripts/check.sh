@@ -38,8 +38,10 @@ if "$GUNYAH_TOP/scripts/build-modules.sh" "$kbuild"; then
 	tier "guest (QEMU, $(cat "$kbuild/include/config/kernel.release"))"
 	out=$GUNYAH_TOP/build/guest-check
 	"$GUNYAH_TOP/scripts/make-initramfs.sh" "$kbuild" "$GUNYAH_TOP/build/initramfs.cpio.gz"
-	"$GUNYAH_TOP/scripts/run-guest.sh" "$kbuild" "$GUNYAH_TOP/build/initramfs.cpio.gz" check \
-		"$out" "${GUNYAH_GUEST_TIMEOUT:-2400}"
+	# GUNYAH_ONLY=a,b: only these KUnit modules and test programs run in the guest
+	GUNYAH_GUEST_ARGS=${GUNYAH_ONLY:+gunyah.only=$GUNYAH_ONLY} \
+		"$GUNYAH_TOP/scripts/run-guest.sh" "$kbuild" "$GUNYAH_TOP/build/initramfs.cpio.gz" \
+		check "$out" "${GUNYAH_GUEST_TIMEOUT:-2400}"
 	in_chroot python3 "$GUNYAH_TOP/scripts/guest-report.py" "$out/results.log" \
 		"$out/console.log" "$(cat "$out/status")" --counts-file "$out/counts"
 	cat "$out/counts" >>"$counts"
