@@ -237,8 +237,9 @@ static void gunyah_irqfd_queue_proc(struct file *file, wait_queue_head_t *wqh, p
  * cleared when the guest takes it. Then publishes the capability and delivers an event that
  * was pending at registration.
  *
- * Context: process context, &gunyah_vm.resources_lock held (at VM start, or in bind when the
- * VM has started); takes @irqfd->lock.
+ * Context: process context, &gunyah_vm.resources_lock held (at VM start, under
+ * &gunyah_vm.mm_lock, or in bind, under &gunyah_vm.fn_lock, when the VM has started); takes
+ * @irqfd->lock.
  * Return: true if the irqfd took the doorbell; false if it already has one (the VM
  * configuration repeats the label) or the masks could not be set.
  */
@@ -290,8 +291,8 @@ static bool gunyah_irqfd_populate(struct gunyah_vm_resource_ticket *ticket,
  * and none will start. A level irqfd then puts the doorbell's masks back to their reset values,
  * for whoever claims the doorbell next; that may fail harmlessly while the VM is torn down.
  *
- * Context: process context, &gunyah_vm.resources_lock held (ticket removal in unbind, or the
- * VM's teardown); takes @irqfd->lock.
+ * Context: process context, &gunyah_vm.resources_lock held (ticket removal in unbind, under
+ * &gunyah_vm.fn_lock, or the VM's teardown); takes @irqfd->lock.
  */
 static void gunyah_irqfd_unpopulate(struct gunyah_vm_resource_ticket *ticket,
 				    struct gunyah_resource *ghrsc)

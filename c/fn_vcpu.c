@@ -46,18 +46,19 @@
  * vCPU's interrupt) and protects the vCPU's resource, its copy of the pending MMIO exit and the
  * resume data. In acquisition order, outermost first, with the VM's locks:
  *
- * 1. gunyah_vm.mm_lock: only through gunyah_vm_ensure_started(), which GUNYAH_VCPU_RUN calls
- *    *before* it takes run_lock, because the start takes resources_lock and populate() (below).
- * 2. gunyah_vm.fn_lock: held around bind() and unbind(); unbind() takes run_lock under it.
- * 3. gunyah_vm.resources_lock: held around populate() and unpopulate(), which take run_lock.
- * 4. &gunyah_vcpu.run_lock.
- * 5. Under run_lock a vCPU takes only gunyah_vm.status_lock (to copy the exit information),
+ * 1. gunyah_vm.mm_lock or gunyah_vm.fn_lock, one rank, never held together. mm_lock: only
+ *    through gunyah_vm_ensure_started(), which GUNYAH_VCPU_RUN calls *before* it takes
+ *    run_lock, because the start takes resources_lock and populate() (below). fn_lock: held
+ *    around bind() and unbind(); unbind() takes run_lock under it.
+ * 2. gunyah_vm.resources_lock: held around populate() and unpopulate(), which take run_lock.
+ * 3. &gunyah_vcpu.run_lock.
+ * 4. Under run_lock a vCPU takes only gunyah_vm.status_lock (to copy the exit information),
  *    and dispatches MMIO in a read-side critical section of the framework's MMIO SRCU (inside
  *    gunyah_vm_mmio_write() and gunyah_vm_mmio_read()), which takes no lock but those of the IO
  *    handler it runs (an ioeventfd's lock, an eventfd's wait-queue lock); never fn_lock,
  *    resources_lock, mmio_bus_lock or mm_lock, and it never drops a VM reference.
  *
- * So: [mm_lock ->] [fn_lock ->] resources_lock -> run_lock -> {MMIO SRCU read side,
+ * So: [mm_lock | fn_lock ->] resources_lock -> run_lock -> {MMIO SRCU read side,
  * status_lock}.
  * Two run_locks are never held together.
  *

@@ -71,7 +71,8 @@
  *    a full queue included; never held while waiting for a reply.
  * 3. The xa_lock of gunyah_rm.calls (spinlock, process context only): protects the outstanding
  *    calls, gunyah_rm.next_seq and gunyah_rm.dead. Innermost: nothing sleeps under it; apart
- *    from the xarray itself only complete() of a call being failed happens under it.
+ *    from the xarray itself only complete() of a call being failed happens under it. Never
+ *    held together with send_lock: gunyah_rm_call() takes it before and after sending.
  *
  * State without a lock:
  *
@@ -95,7 +96,7 @@
  *   They must not register or unregister notifiers of the same RM (the rwsem), nor take the
  *   platform device's device_lock (remove drains the workqueue while holding it).
  * - gunyah_rm_call() and every RPC: process context, may sleep; the caller holds a reference to
- *   the RM and none of the locks above.
+ *   the RM and none of the locks above but, in a notifier callback, the chain's rwsem (read).
  */
 
 static unsigned int rpc_timeout_ms = 10000;

@@ -78,16 +78,20 @@
  *    against GUNYAH_VM_START and gunyah_vm_ensure_started(). Protects gunyah_vm.mem_mappings
  *    (with each mapping's parcel handle and leak flag), dtb, boot_context and boot_step. Held
  *    across the whole start, RPCs, platform hooks and gunyah_vm_populate_resources() included,
- *    and by the teardown while it reclaims memory. Pinning user memory happens without it.
+ *    and by the teardown while it reclaims memory (MEM_RECLAIM, its retries and the platform
+ *    hook included). Pinning user memory happens without it.
  * 2. gunyah_vm.fn_lock -> gunyah_vm.resources_lock -> gunyah_vm.mmio_bus_lock: the framework's
  *    (DOC: Locking in vm_mgr_fn.c). This file takes none of them itself. It calls
  *    gunyah_vm_populate_resources() under mm_lock (hence mm_lock -> resources_lock), and the
  *    function ioctls, gunyah_vm_remove_functions() and gunyah_vm_release_resources() with no
- *    lock held. mm_lock and fn_lock are never nested.
+ *    lock held. mm_lock and fn_lock share a rank and are never nested: bind() and unbind()
+ *    must not take mm_lock nor call gunyah_vm_ensure_started().
  * 3. gunyah_rm_platform_ops_lock (rw_semaphore, vm_mgr_mem.c): read-held around a platform
- *    hook, under mm_lock; no RPC is made under it.
- * 4. The RM's send_lock and its calls' xa_lock, taken inside every RPC. RPCs are made under
- *    mm_lock or with no lock, never under status_lock.
+ *    hook, under mm_lock; this file makes no RPC under it (a hook that calls the RM nests
+ *    send_lock inside it).
+ * 4. The RM's send_lock and its calls' xa_lock, taken inside every RPC one after the other,
+ *    never nested (DOC: Locking in rsc_mgr.c). RPCs are made under mm_lock or with no lock,
+ *    never under status_lock.
  * 5. gunyah_vm.status_lock (mutex): innermost. Protects vm_status, exit_info and started.
  *    Nothing is taken under it and nothing waits or calls the RM under it.
  *
@@ -591,7 +595,8 @@ EXPORT_SYMBOL_GPL(gunyah_vm_ensure_started);
  * Yes for an error that can go away (-EBUSY, -EAGAIN, -ENOMEM, -ETIMEDOUT, -EIO), at most
  * teardown_retries times; it then sleeps 10 ms, doubled at each retry, before returning.
  *
- * Context: process context, may sleep; no lock held.
+ * Context: process context, may sleep; no lock held, or @ghvm's mm_lock (gunyah_vm_mem_reclaim(),
+ * on a VM nobody else can reach).
  * Return: true if the caller should make the call again.
  */
 bool gunyah_vm_teardown_retry(struct gunyah_vm *ghvm, const char *what, int ret,
@@ -645,7 +650,7 @@ static int gunyah_vm_teardown_call(struct gunyah_vm *ghvm, const char *what,
  * gunyah_vm.vm_status forward like a notification would (an EXITED included: no vCPU is left
  * to look for the exit information).
  *
- * Context: process context, may sleep; no lock held.
+ * Context: process context, may sleep; no lock held; takes @ghvm's status_lock.
  * Return: true if the RM answered, false if not (the status is unchanged).
  */
 static bool gunyah_vm_sync_status(struct gunyah_vm *ghvm)

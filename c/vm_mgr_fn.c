@@ -55,7 +55,8 @@
  *    &gunyah_vm.resource_tickets, &gunyah_vm.ticket_index and every ticket's resource list. Held
  *    across every populate() and unpopulate(). Taken by gunyah_vm_add_resource_ticket() and
  *    gunyah_vm_remove_resource_ticket() (usually from bind() and unbind(), so under fn_lock), by
- *    gunyah_vm_populate_resources() at VM start and by gunyah_vm_release_resources().
+ *    gunyah_vm_populate_resources() at VM start (under gunyah_vm.mm_lock) and by
+ *    gunyah_vm_release_resources().
  * 3. &gunyah_vm.mmio_bus_lock (mutex): serialises the writers of &gunyah_vm.mmio_bus and
  *    protects &gunyah_vm.nr_io_handlers and each handler's &gunyah_vm_io_handler.added. Taken by
  *    gunyah_vm_add_io_handler(), gunyah_vm_remove_io_handler() and
@@ -64,8 +65,8 @@
  *    it.
  *
  * So: fn_lock -> resources_lock -> mmio_bus_lock, never the other way round. In particular
- * populate() and unpopulate() must not take fn_lock, add or remove functions, or add or remove
- * tickets.
+ * populate() and unpopulate() must not take fn_lock or gunyah_vm.mm_lock, add or remove
+ * functions, or add or remove tickets.
  *
  * The MMIO buses are read without a lock. gunyah_vm_mmio_write() and gunyah_vm_mmio_read() find
  * the handler and run its read() or write() in a read-side critical section of
@@ -107,10 +108,11 @@
  * gunyah_vm_populate_resources()) before it takes its run mutex.
  *
  * The VM lifecycle (vm_mgr.c) calls gunyah_vm_add_function(), gunyah_vm_rm_function() and
- * gunyah_vm_remove_functions() without holding any of its own locks, so bind() and unbind() may
- * take them (fn_lock ranks above the lifecycle's locks). It may hold its locks while it calls
- * gunyah_vm_populate_resources() and gunyah_vm_release_resources() (they rank above
- * resources_lock).
+ * gunyah_vm_remove_functions() without holding any of its own locks. fn_lock and the
+ * lifecycle's gunyah_vm.mm_lock share a rank and are never nested: bind() and unbind() must not
+ * take mm_lock nor call gunyah_vm_ensure_started(). The lifecycle holds mm_lock while it calls
+ * gunyah_vm_populate_resources() (mm_lock -> resources_lock), and no lock while it calls
+ * gunyah_vm_release_resources().
  *
  * Which callback runs under what:
  *
@@ -120,7 +122,8 @@
  *                                     framework lock for a REMOVE argument
  * validate()                          no framework lock
  * populate(), unpopulate()            resources_lock (and fn_lock when the ticket is
- *                                     added or removed from bind() or unbind())
+ *                                     added or removed from bind() or unbind(), or
+ *                                     mm_lock for populate() at VM start)
  * IO handler read(), write()          no lock: the MMIO SRCU read side
  * =================================== ===============================================
  *
@@ -1069,8 +1072,8 @@ static int gunyah_vm_add_resource(struct gunyah_vm *ghvm,
  * made so far stay where they went; gunyah_vm_release_resources() frees them.
  *
  * Context: process context, may sleep; takes @ghvm->resources_lock for each entry and calls
- * populate() under it. Called once per VM, at start; the caller may hold its own locks but no
- * framework lock.
+ * populate() under it. Called once per VM, at start; the caller may hold @ghvm->mm_lock
+ * (GUNYAH_VM_START does) but no framework lock.
  * Return: 0; -ENOMEM; or the error of mapping an interrupt (see gunyah_rm_virq_to_irq()).
  */
 int gunyah_vm_populate_resources(struct gunyah_vm *ghvm, struct gunyah_rm_hyp_resources *res)

@@ -73,7 +73,8 @@
  * it for writing. Once gunyah_rm_unregister_platform_ops() has returned, no hook of the old ops
  * runs or will run, so the module that provided them may go: no module reference is needed and
  * none is taken. The lock ranks below gunyah_vm.mm_lock (the hooks are called under it) and
- * above nothing of ours: no RM call is made under it.
+ * above the RM's send_lock: the VM manager makes no RM call under it, but a hook, which is
+ * handed the RM, may call it (platform_ops_lock -> send_lock).
  */
 static const struct gunyah_rm_platform_ops *gunyah_rm_platform_ops;
 static DECLARE_RWSEM(gunyah_rm_platform_ops_lock);

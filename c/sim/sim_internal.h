@@ -580,11 +580,12 @@ struct sim_rm {
  * @irq_masked: masked by the irq_chip (atomic bitops)
  * @host_tx_irq: Linux irq of virq 32; immutable
  * @host_rx_irq: Linux irq of virq 33; immutable
- * @tx_full_timer: raises the TX interrupt when a forced FULL window ends
+ * @tx_full_timer: raises the TX interrupt when a forced FULL window ends; armed and deleted
+ *                 without a simulator lock (the timer core's own), its function takes none
  * @rm: the RM
  * @counters: statistics (atomic)
  * @pdev: the RM platform device; immutable while registered
- * @debugfs: debugfs directory
+ * @debugfs: debugfs directory; set at module init, immutable
  */
 struct gunyah_sim {
 	spinlock_t lock; /* see above */

@@ -18,8 +18,6 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
-#include <linux/rbtree.h>
-#include <linux/rwsem.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
@@ -91,10 +89,12 @@ struct gunyah_resource {
  *         ticket is registered
  * @populate: called when a matching resource arrives (at VM start, or at ticket registration if
  *            the VM has started already); return false to refuse it (the resource then stays
- *            unclaimed for a later ticket). Runs under gunyah_vm.resources_lock: may sleep, may
- *            take the owner's own locks and add IO handlers, must not take fn_lock or call into
- *            the RM.
- * @unpopulate: called when the resource goes away (ticket removal or VM teardown), under
+ *            unclaimed for a later ticket). Runs under gunyah_vm.resources_lock (and
+ *            gunyah_vm.mm_lock at VM start, or gunyah_vm.fn_lock when the ticket is added from
+ *            bind()): may sleep, may take the owner's own locks and add IO handlers, must not
+ *            take fn_lock or mm_lock or call into the RM.
+ * @unpopulate: called when the resource goes away (ticket removal, under
+ *              gunyah_vm.fn_lock when from unbind(), or VM teardown), under
  *              gunyah_vm.resources_lock, in the reverse order of the @populate calls; the same
  *              rules as for @populate apply.
  * @hnode: in gunyah_vm.ticket_index, by @resource_type and @label, while the ticket is added;
@@ -280,7 +280,8 @@ enum gunyah_vm_boot_step {
  * @parent: device for messages (the RM's); constant
  * @kref: the VM's lifetime: the VM fd and every vCPU fd hold a reference; function instances
  *        hold none. The last gunyah_vm_put() destroys the VM (see DOC: Lifetime in vm_mgr.c)
- * @nb: notifier block on the RM's notification chain, registered for the VM's whole life
+ * @nb: notifier block on the RM's notification chain, registered for the VM's whole life;
+ *      linked and unlinked under the chain's rwsem (write-held)
  *
  * @status_lock: protects @vm_status, @exit_info, @started; innermost lock of the VM (see
  *               DOC: Locking in vm_mgr.c)
@@ -289,7 +290,8 @@ enum gunyah_vm_boot_step {
  *             INIT_FAILED when the start failed, and becomes EXITED only once @exit_info is
  *             filled in. Written under @status_lock with smp_store_release(); read under it or
  *             with READ_ONCE() (e.g. as a wait_event() condition)
- * @vm_status_wait: woken on every change of @vm_status
+ * @vm_status_wait: woken on every change of @vm_status (after @status_lock is dropped); a wait
+ *                  queue, with its own lock
  * @exit_info: why the VM exited (the first VM_EXITED), reported by vCPUs; @status_lock
  * @started: GUNYAH_VM_START (or the first vCPU RUN) has run, successfully or not: @vm_status
  *           tells which. Written once with both @mm_lock and @status_lock held
@@ -298,12 +300,15 @@ enum gunyah_vm_boot_step {
  * @mm_lock: serialises configuration (memory, DTB, boot context) against START; held across the
  *           start; protects @mem_mappings (each mapping carries its memory parcel), @dtb,
  *           @boot_context and @boot_step
- * @mem_mappings: user memory regions (struct gunyah_vm_mem_mapping), sorted by guest address
- * @dtb: where the VM config DT lies (guest physical address and size; size 0: not set)
+ * @mem_mappings: user memory regions (struct gunyah_vm_mem_mapping), sorted by guest address;
+ *                protected by @mm_lock
+ * @dtb: where the VM config DT lies (guest physical address and size; size 0: not set);
+ *       protected by @mm_lock
  * @boot_context: register -> value set by GUNYAH_VM_SET_BOOT_CONTEXT (xarray keyed by the uapi
- *                reg id, entries are kmalloc'd u64)
- * @boot_step: enum gunyah_vm_boot_step; written under @mm_lock during the start, read by the
- *             teardown once the VM is unreachable
+ *                reg id, entries are kmalloc'd u64); protected by @mm_lock, freed without it
+ *                by the teardown once the VM is unreachable
+ * @boot_step: enum gunyah_vm_boot_step; written under @mm_lock during the start, read and
+ *             written without a lock by the teardown once the VM is unreachable
  *
  * @fn_lock: protects @functions, @fn_index and @fn_seq; held across a function's
  *           bind/unbind/compare (see DOC: Locking in vm_mgr_fn.c for the order of the
@@ -320,8 +325,9 @@ enum gunyah_vm_boot_step {
  * @ticket_index: the same tickets by type and label (gunyah_vm_resource_ticket.hnode);
  *                protected by @resources_lock
  *
- * @mmio_bus_lock: serialises the writers of @mmio_bus (adding and removing IO handlers); vCPUs
- *                 do not take it
+ * @mmio_bus_lock: serialises the writers of @mmio_bus (adding and removing IO handlers) and
+ *                 protects @nr_io_handlers and each handler's gunyah_vm_io_handler.added;
+ *                 vCPUs do not take it
  * @mmio_bus: the IO handlers, a hash table by address (struct gunyah_vm_io_bus, private to
  *            vm_mgr_fn.c), NULL until the first is added; replaced and changed under
  *            @mmio_bus_lock, walked by vCPUs under the framework's MMIO SRCU
