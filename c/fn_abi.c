@@ -403,7 +403,7 @@ EXPORT_SYMBOL_GPL(gunyah_fn_abi_vm_put);
  * @len: access size
  * @data: where the value read goes
  *
- * Context: vCPU thread, in the framework's MMIO SRCU read side.
+ * Context: vCPU thread, in the framework's MMIO SRCU read side (the handler is sleepable).
  * Return: the module's answer; -EOPNOTSUPP (to userspace) if it has no read callback.
  */
 static int gunyah_fn_abi_io_read(struct gunyah_vm_io_handler *io_dev, u64 addr, u32 len,
@@ -424,7 +424,7 @@ static int gunyah_fn_abi_io_read(struct gunyah_vm_io_handler *io_dev, u64 addr, 
  * @len: access size
  * @data: the value written
  *
- * Context: vCPU thread, in the framework's MMIO SRCU read side.
+ * Context: vCPU thread, in the framework's MMIO SRCU read side (the handler is sleepable).
  * Return: the module's answer; -EOPNOTSUPP (to userspace) if it has no write callback.
  */
 static int gunyah_fn_abi_io_write(struct gunyah_vm_io_handler *io_dev, u64 addr, u32 len,
@@ -483,6 +483,8 @@ int gunyah_fn_abi_add_io_handler(struct gunyah_fn_abi_vm *vm,
 	handler->io.datamatch = desc->flags & GUNYAH_FN_ABI_IO_DATAMATCH;
 	handler->io.data = desc->data;
 	handler->io.ops = &gunyah_fn_abi_io_ops;
+	/* The ABI lets its callbacks sleep */
+	handler->io.sleepable = true;
 
 	ret = gunyah_vm_add_io_handler(handler->ghvm, &handler->io);
 	if (ret)

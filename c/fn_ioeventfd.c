@@ -28,7 +28,8 @@
  * 1. &gunyah_vm.mmio_bus_lock (mutex, the framework's): gunyah_vm_add_io_handler() and
  *    gunyah_vm_remove_io_handler_kfree() take it (from bind and unbind, under
  *    &gunyah_vm.fn_lock). vCPUs do not: they find the handler and call
- *    gunyah_ioeventfd_write() in a read-side critical section of the framework's MMIO SRCU, so
+ *    gunyah_ioeventfd_write() in an RCU read-side critical section (it is not a sleepable
+ *    handler), so
  *    several vCPUs may signal ioeventfds at once, and while ioeventfds are added and removed.
  * 2. &gunyah_ioeventfd.lock (spinlock, never taken in interrupt context): protects
  *    &gunyah_ioeventfd.ctx. Held by gunyah_ioeventfd_write() across eventfd_signal(), and by
@@ -37,7 +38,7 @@
  *    gunyah_ioeventfd_write(). The eventfd's waiters run under it: if an irqfd listens on the
  *    same eventfd, its doorbell is rung from here.
  *
- * Teardown (gunyah_ioeventfd_unbind()) does not wait for an SRCU grace period, which would cost
+ * Teardown (gunyah_ioeventfd_unbind()) does not wait for a grace period, which would cost
  * REMOVE milliseconds. Instead:
  *
  * 1. Under &gunyah_ioeventfd.lock it takes the eventfd away (&gunyah_ioeventfd.ctx = NULL): a
@@ -61,7 +62,7 @@
  * @io_handler: the IO handler; its links are the framework's, its other members are constant
  *              while it is added
  *
- * Freed by the framework, an SRCU grace period after unbind (gunyah_vm_remove_io_handler_kfree()).
+ * Freed by the framework, an RCU grace period after unbind (gunyah_vm_remove_io_handler_kfree()).
  */
 struct gunyah_ioeventfd {
 	spinlock_t lock; /* see above */
@@ -81,7 +82,7 @@ struct gunyah_ioeventfd {
  * datamatch), so it only signals the eventfd, unless unbind has taken it away meanwhile.
  * eventfd_signal() does not sleep.
  *
- * Context: the vCPU thread, in the framework's MMIO SRCU read side; takes @io_dev's
+ * Context: the vCPU thread, in an RCU read-side critical section; takes @io_dev's
  * &gunyah_ioeventfd.lock and the eventfd's wait-queue lock.
  * Return: 0 (handled), or -ENODEV if the ioeventfd is being removed (the write then exits to
  * userspace).

@@ -53,12 +53,13 @@
  * 2. gunyah_vm.resources_lock: held around populate() and unpopulate(), which take run_lock.
  * 3. &gunyah_vcpu.run_lock.
  * 4. Under run_lock a vCPU takes only gunyah_vm.status_lock (to copy the exit information),
- *    and dispatches MMIO in a read-side critical section of the framework's MMIO SRCU (inside
- *    gunyah_vm_mmio_write() and gunyah_vm_mmio_read()), which takes no lock but those of the IO
- *    handler it runs (an ioeventfd's lock, an eventfd's wait-queue lock); never fn_lock,
- *    resources_lock, mmio_bus_lock or mm_lock, and it never drops a VM reference.
+ *    and dispatches MMIO in an RCU read-side critical section, or the framework's MMIO SRCU one
+ *    for sleepable handlers (inside gunyah_vm_mmio_write() and gunyah_vm_mmio_read()), which
+ *    takes no lock but those of the IO handler it runs (an ioeventfd's lock, an eventfd's
+ *    wait-queue lock); never fn_lock, resources_lock, mmio_bus_lock or mm_lock, and it never
+ *    drops a VM reference.
  *
- * So: [mm_lock | fn_lock ->] resources_lock -> run_lock -> {MMIO SRCU read side,
+ * So: [mm_lock | fn_lock ->] resources_lock -> run_lock -> {RCU or MMIO SRCU read side,
  * status_lock}.
  * Two run_locks are never held together.
  *
@@ -511,7 +512,7 @@ static void gunyah_vcpu_mmio_exit(struct gunyah_vcpu *vcpu, u64 addr, u32 len, b
  * An access of a size the run page cannot carry (a hypervisor bug) faults the guest.
  *
  * Context: process context, may sleep briefly (IO handlers); @vcpu's run_lock held; enters the
- * framework's MMIO SRCU read side (no lock of the VM).
+ * RCU (or the framework's MMIO SRCU) read side (no lock of the VM).
  * Return: true if the access was completed in the kernel, false if it exits to userspace.
  */
 static bool gunyah_vcpu_handle_mmio(struct gunyah_vcpu *vcpu,

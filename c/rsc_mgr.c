@@ -39,6 +39,7 @@
 #include <kunit/visibility.h>
 
 #include "rsc_mgr.h"
+#include "vm_mgr_fn.h"
 
 /**
  * DOC: Lifetime
@@ -1377,7 +1378,19 @@ static struct platform_driver gunyah_rm_driver = {
 	},
 	.id_table = gunyah_rm_id_table,
 };
-module_platform_driver(gunyah_rm_driver);
+
+static int __init gunyah_rm_init(void)
+{
+	return platform_driver_register(&gunyah_rm_driver);
+}
+module_init(gunyah_rm_init);
+
+static void __exit gunyah_rm_exit(void)
+{
+	platform_driver_unregister(&gunyah_rm_driver);
+	gunyah_vm_fn_exit();
+}
+module_exit(gunyah_rm_exit);
 
 /**
  * gunyah_rm_get_by_dev() - the RM client of a bound RM platform device, for tests

@@ -69,22 +69,29 @@
  * functions, or add or remove tickets.
  *
  * The MMIO buses are read without a lock. gunyah_vm_mmio_write() and gunyah_vm_mmio_read() find
- * the handler and run its read() or write() in a read-side critical section of
- * gunyah_vm_mmio_srcu (SRCU rather than RCU because a handler may sleep briefly), so vCPUs wait
- * neither for each other nor for writers. Writers change a bus with the RCU list primitives
- * under mmio_bus_lock, and free what readers may still see only after a grace period:
+ * the handler in an RCU read-side critical section and run its read() or write() there, unless
+ * the handler is sleepable (&gunyah_vm_io_handler.sleepable: those of the stable ABI, whose
+ * callbacks may sleep briefly): then the vCPU enters a read-side critical section of
+ * gunyah_vm_mmio_srcu before it leaves RCU, and runs the callback in that. RCU's read side
+ * costs next to nothing, SRCU's two full barriers, so handlers that do not sleep (the
+ * ioeventfd) dispatch faster. vCPUs wait neither for each other nor for writers. Writers change
+ * a bus with the RCU list primitives under mmio_bus_lock, and free what readers may still see
+ * only after the grace periods of the read sides it may be in (RCU, then SRCU for a sleepable
+ * handler):
  *
- * - gunyah_vm_remove_io_handler() waits for one (synchronize_srcu_expedited()) before it
- *   returns: the caller may then free the handler;
- * - gunyah_vm_remove_io_handler_kfree() does not wait: an SRCU callback kfree()s the handler's
- *   object. A vCPU may still be in the handler's callback when the remover returns; the owner
- *   makes that harmless under a lock of its own (see fn_ioeventfd.c);
- * - growing a bus publishes the new table and waits for a grace period before it frees the old
- *   one; a bus grows when its handlers double, so the wait is amortised over them;
- * - gunyah_vm_function_unregister() waits for a grace period, so that no vCPU still runs an
- *   IO handler callback of a module that is going away, and gunyah_vm_release_resources()
- *   waits for the pending SRCU callbacks (srcu_barrier()), so that none is left once every VM
- *   is gone.
+ * - gunyah_vm_remove_io_handler() waits for them (expedited) before it returns: the caller may
+ *   then free the handler;
+ * - gunyah_vm_remove_io_handler_kfree() does not wait for a handler that does not sleep: an RCU
+ *   callback kfree()s the handler's object. A vCPU may still be in the handler's callback when
+ *   the remover returns; the owner makes that harmless under a lock of its own (see
+ *   fn_ioeventfd.c);
+ * - growing a bus publishes the new table and waits for an RCU grace period (buses are only
+ *   walked under RCU) before it frees the old one; a bus grows when its handlers double, so the
+ *   wait is amortised over them;
+ * - gunyah_vm_function_unregister() waits for both grace periods, so that no vCPU still runs
+ *   an IO handler callback of a module that is going away, and the module exit of
+ *   gunyah_rsc_mgr waits for the pending callbacks (gunyah_vm_fn_exit()), so that none is left
+ *   when the code they run goes.
  *
  * A reader takes only the locks of the handler it runs (an ioeventfd's lock, an eventfd's
  * wait-queue lock), none of the framework's, so waiting for a grace period under fn_lock,
@@ -103,8 +110,8 @@
  * Function modules' own locks nest inside the framework lock their callback runs under. The
  * vCPU function's run mutex, for instance, is taken in unbind() (under fn_lock) and in
  * populate()/unpopulate() (under resources_lock). While it holds its run mutex a vCPU takes no
- * framework lock; it enters the MMIO SRCU read side to dispatch MMIO. Hence a vCPU must start
- * the VM (gunyah_vm_ensure_started(), which takes resources_lock through
+ * framework lock; it enters the RCU (or MMIO SRCU) read side to dispatch MMIO. Hence a vCPU
+ * must start the VM (gunyah_vm_ensure_started(), which takes resources_lock through
  * gunyah_vm_populate_resources()) before it takes its run mutex.
  *
  * The VM lifecycle (vm_mgr.c) calls gunyah_vm_add_function(), gunyah_vm_rm_function() and
@@ -124,11 +131,12 @@
  * populate(), unpopulate()            resources_lock (and fn_lock when the ticket is
  *                                     added or removed from bind() or unbind(), or
  *                                     mm_lock for populate() at VM start)
- * IO handler read(), write()          no lock: the MMIO SRCU read side
+ * IO handler read(), write()          no lock: the RCU read side, or the MMIO SRCU read
+ *                                     side for a sleepable handler
  * =================================== ===============================================
  *
- * All of them run in process context and may sleep, IO handlers only briefly (they stall the
- * vCPU), key() not at all.
+ * All of them run in process context and may sleep, except key() and the IO handlers that are
+ * not sleepable; sleepable IO handlers only briefly (they stall the vCPU).
  */
 
 /*
@@ -314,6 +322,8 @@ void gunyah_vm_function_unregister(struct gunyah_vm_function *fn)
 	WARN(atomic_read(&fn->nr_instances), "function type %u (%s) unregistered with %d instances\n",
 	     fn->type, fn->name ? fn->name : "?", atomic_read(&fn->nr_instances));
 
+	/* No vCPU runs an IO handler callback of the module after this (DOC: Locking) */
+	synchronize_rcu();
 	synchronize_srcu(&gunyah_vm_mmio_srcu);
 }
 EXPORT_SYMBOL_GPL(gunyah_vm_function_unregister);
@@ -1144,10 +1154,24 @@ void gunyah_vm_release_resources(struct gunyah_vm *ghvm)
 						  lockdep_is_held(&ghvm->mmio_bus_lock));
 	}
 
-	srcu_barrier(&gunyah_vm_mmio_srcu);
+	/* No vCPU can walk the bus: every vCPU fd holds a VM reference, and the last is gone */
 	kvfree(bus);
 }
 EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_release_resources);
+
+/**
+ * gunyah_vm_fn_exit() - wait for the frees of removed IO handlers still pending
+ *
+ * gunyah_vm_remove_io_handler_kfree() frees from RCU and SRCU callbacks, which are code of
+ * this module: none may be left when it goes.
+ *
+ * Context: process context, may sleep; the module exit of gunyah_rsc_mgr, once no VM is left.
+ */
+void gunyah_vm_fn_exit(void)
+{
+	rcu_barrier();
+	srcu_barrier(&gunyah_vm_mmio_srcu);
+}
 
 /* ---------------------------------------------------------------------------------------- */
 /* IO handlers                                                                              */
@@ -1238,7 +1262,7 @@ static struct gunyah_vm_io_bus *gunyah_vm_io_bus_alloc(unsigned int bits, unsign
  * per doubling of the handlers. If the new bus cannot be allocated the VM keeps @old: longer
  * chains are slower, not wrong.
  *
- * Context: process context, may sleep (synchronize_srcu_expedited()); @ghvm->mmio_bus_lock
+ * Context: process context, may sleep (synchronize_rcu_expedited()); @ghvm->mmio_bus_lock
  * held. Not from an IO handler callback.
  */
 static void gunyah_vm_io_bus_grow(struct gunyah_vm *ghvm, struct gunyah_vm_io_bus *old)
@@ -1264,7 +1288,8 @@ static void gunyah_vm_io_bus_grow(struct gunyah_vm *ghvm, struct gunyah_vm_io_bu
 	}
 
 	rcu_assign_pointer(ghvm->mmio_bus, new);
-	synchronize_srcu_expedited(&gunyah_vm_mmio_srcu);
+	/* Buses are walked under RCU only (gunyah_vm_io_lookup()), sleepable handlers or not */
+	synchronize_rcu_expedited();
 	kvfree(old);
 }
 
@@ -1417,13 +1442,15 @@ static bool gunyah_vm_io_unlink(struct gunyah_vm *ghvm, struct gunyah_vm_io_hand
  * @ghvm: the VM
  * @io_dev: a handler gunyah_vm_add_io_handler() accepted, or one that is not added
  *
- * Unlinks the handler in O(1), then waits for an SRCU grace period (expedited, as KVM's
- * unregistration of an IO device does): when this returns no vCPU runs the handler any more,
- * and it may be freed. Removing a handler that is not added does nothing and does not wait.
- * gunyah_vm_remove_io_handler_kfree() removes without waiting.
+ * Unlinks the handler in O(1), then waits for an RCU grace period, and for a sleepable
+ * handler an SRCU one too (expedited, as KVM's unregistration of an IO device does): when this
+ * returns no vCPU runs the handler any more, and it may be freed. Removing a handler that is
+ * not added does nothing and does not wait. gunyah_vm_remove_io_handler_kfree() removes without
+ * waiting.
  *
- * Context: process context, may sleep (synchronize_srcu_expedited()); takes
- * @ghvm->mmio_bus_lock. Not from an IO handler callback.
+ * Context: process context, may sleep (synchronize_rcu_expedited(), and
+ * synchronize_srcu_expedited() for a sleepable handler); takes @ghvm->mmio_bus_lock. Not from
+ * an IO handler callback.
  */
 void gunyah_vm_remove_io_handler(struct gunyah_vm *ghvm, struct gunyah_vm_io_handler *io_dev)
 {
@@ -1432,16 +1459,20 @@ void gunyah_vm_remove_io_handler(struct gunyah_vm *ghvm, struct gunyah_vm_io_han
 	scoped_guard(mutex, &ghvm->mmio_bus_lock)
 		unlinked = gunyah_vm_io_unlink(ghvm, io_dev);
 
-	if (unlinked)
+	if (!unlinked)
+		return;
+	/* The vCPUs that found it under RCU, and those that went on into its callback under SRCU */
+	synchronize_rcu_expedited();
+	if (io_dev->sleepable)
 		synchronize_srcu_expedited(&gunyah_vm_mmio_srcu);
 }
 EXPORT_SYMBOL_GPL(gunyah_vm_remove_io_handler);
 
 /**
- * gunyah_vm_io_free_rcu() - SRCU callback: kfree() the object of a removed handler
+ * gunyah_vm_io_free_rcu() - RCU or SRCU callback: kfree() the object of a removed handler
  * @rcu: &gunyah_vm_io_handler.rcu of a handler gunyah_vm_remove_io_handler_kfree() removed
  *
- * Context: an SRCU callback (process context, bottom halves disabled).
+ * Context: an RCU or SRCU callback (bottom halves disabled).
  */
 static void gunyah_vm_io_free_rcu(struct rcu_head *rcu)
 {
@@ -1457,9 +1488,10 @@ static void gunyah_vm_io_free_rcu(struct rcu_head *rcu)
  * @obj: the kmalloc'ed object that contains @io_dev (or @io_dev itself), which this takes over
  *
  * Unlinks the handler in O(1) like gunyah_vm_remove_io_handler(), but does not wait for the
- * vCPUs that may still be in its callbacks: it kfree()s @obj once none can be (call_srcu(), the
- * SRCU grace period after this call), or at once if @io_dev was not added. This keeps an SRCU
- * grace period, which lasts milliseconds, off the caller's path.
+ * vCPUs that may still be in its callbacks: it kfree()s @obj once none can be (call_rcu(), the
+ * RCU grace period after this call; for a sleepable handler an RCU grace period is waited for
+ * and then call_srcu()), or at once if @io_dev was not added. This keeps a grace period, which
+ * lasts milliseconds, off the caller's path.
  *
  * The caller must not touch @obj after this. If nothing of the handler may happen once it
  * returns, it makes its callbacks harmless first, under a lock of its own that the callbacks
@@ -1468,7 +1500,8 @@ static void gunyah_vm_io_free_rcu(struct rcu_head *rcu)
  * over: gunyah_vm_function_unregister() waits for one, so a function module that calls this
  * only from its instances' unbind() is safe.
  *
- * Context: process context, may sleep; takes @ghvm->mmio_bus_lock. Does not wait for vCPUs.
+ * Context: process context, may sleep; takes @ghvm->mmio_bus_lock. Does not wait for vCPUs
+ * unless the handler is sleepable.
  */
 void gunyah_vm_remove_io_handler_kfree(struct gunyah_vm *ghvm, struct gunyah_vm_io_handler *io_dev,
 				       const void *obj)
@@ -1481,6 +1514,13 @@ void gunyah_vm_remove_io_handler_kfree(struct gunyah_vm *ghvm, struct gunyah_vm_
 	}
 
 	io_dev->free_obj = obj;
+	if (!io_dev->sleepable) {
+		/* Its callbacks run under RCU: an RCU grace period covers them (batched, cheap) */
+		call_rcu(&io_dev->rcu, gunyah_vm_io_free_rcu);
+		return;
+	}
+	/* Readers that found it under RCU before they entered SRCU, then those in SRCU */
+	synchronize_rcu_expedited();
 	call_srcu(&gunyah_vm_mmio_srcu, &io_dev->rcu, gunyah_vm_io_free_rcu);
 }
 EXPORT_SYMBOL_GPL(gunyah_vm_remove_io_handler_kfree);
@@ -1498,9 +1538,9 @@ EXPORT_SYMBOL_GPL(gunyah_vm_remove_io_handler_kfree);
  * at @addr. The first handler that takes the access is the only one (handlers that could both
  * take one access cannot be added).
  *
- * Inline: with the SRCU read lock and the handler's call, it is all a dispatch does.
+ * Inline: with the RCU read lock and the handler's call, it is all a dispatch does.
  *
- * Context: a read-side critical section of gunyah_vm_mmio_srcu.
+ * Context: an RCU read-side critical section.
  * Return: the handler, or NULL if none takes the access.
  */
 static inline struct gunyah_vm_io_handler *gunyah_vm_io_lookup(struct gunyah_vm *ghvm, u64 addr,
@@ -1510,13 +1550,12 @@ static inline struct gunyah_vm_io_handler *gunyah_vm_io_lookup(struct gunyah_vm 
 	struct gunyah_vm_io_bus *bus;
 	struct hlist_node *node;
 
-	bus = srcu_dereference(ghvm->mmio_bus, &gunyah_vm_mmio_srcu);
+	bus = rcu_dereference(ghvm->mmio_bus);
 	if (!bus || !len)
 		return NULL;
 
-	node = srcu_dereference(hlist_first_rcu(&bus->buckets[hash_64(addr, bus->bits)]),
-				&gunyah_vm_mmio_srcu);
-	for (; node; node = srcu_dereference(hlist_next_rcu(node), &gunyah_vm_mmio_srcu)) {
+	node = rcu_dereference(hlist_first_rcu(&bus->buckets[hash_64(addr, bus->bits)]));
+	for (; node; node = rcu_dereference(hlist_next_rcu(node))) {
 		io = gunyah_vm_io_entry(node, bus->gen);
 		if (io->addr != addr || (io->len && io->len != len))
 			continue;
@@ -1551,11 +1590,22 @@ int gunyah_vm_mmio_write(struct gunyah_vm *ghvm, u64 addr, u32 len, u64 data)
 	struct gunyah_vm_io_handler *io;
 	int idx, ret = -ENODEV;
 
-	idx = srcu_read_lock(&gunyah_vm_mmio_srcu);
+	rcu_read_lock();
 	io = gunyah_vm_io_lookup(ghvm, addr, len, true, data);
-	if (io && io->ops->write)
+	if (!io || !io->ops->write) {
+		rcu_read_unlock();
+		return -ENODEV;
+	}
+	if (!io->sleepable) {
 		ret = io->ops->write(io, addr, len, data);
-	srcu_read_unlock(&gunyah_vm_mmio_srcu, idx);
+		rcu_read_unlock();
+	} else {
+		/* Into SRCU before leaving RCU: the remover waits for both, in that order */
+		idx = srcu_read_lock(&gunyah_vm_mmio_srcu);
+		rcu_read_unlock();
+		ret = io->ops->write(io, addr, len, data);
+		srcu_read_unlock(&gunyah_vm_mmio_srcu, idx);
+	}
 
 	return ret < 0 ? ret : 0;
 }
@@ -1581,11 +1631,21 @@ int gunyah_vm_mmio_read(struct gunyah_vm *ghvm, u64 addr, u32 len, u64 *data)
 	struct gunyah_vm_io_handler *io;
 	int idx, ret = -ENODEV;
 
-	idx = srcu_read_lock(&gunyah_vm_mmio_srcu);
+	rcu_read_lock();
 	io = gunyah_vm_io_lookup(ghvm, addr, len, false, 0);
-	if (io && io->ops->read)
+	if (!io || !io->ops->read) {
+		rcu_read_unlock();
+		return -ENODEV;
+	}
+	if (!io->sleepable) {
 		ret = io->ops->read(io, addr, len, data);
-	srcu_read_unlock(&gunyah_vm_mmio_srcu, idx);
+		rcu_read_unlock();
+	} else {
+		idx = srcu_read_lock(&gunyah_vm_mmio_srcu);
+		rcu_read_unlock();
+		ret = io->ops->read(io, addr, len, data);
+		srcu_read_unlock(&gunyah_vm_mmio_srcu, idx);
+	}
 
 	return ret < 0 ? ret : 0;
 }
@@ -1593,17 +1653,18 @@ EXPORT_SYMBOL_GPL(gunyah_vm_mmio_read);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /**
- * gunyah_vm_mmio_read_held() - is the caller in the MMIO SRCU's read side?
+ * gunyah_vm_mmio_read_held() - is the caller in a read side IO handlers run in?
  *
- * For KUnit suites, which check that IO handler callbacks run in it. Without lockdep
+ * For KUnit suites, which check that IO handler callbacks run in one. Without lockdep
  * (CONFIG_DEBUG_LOCK_ALLOC) it cannot tell and returns true, as srcu_read_lock_held() does.
  *
  * Context: any context.
- * Return: true if the caller is in a read-side critical section of gunyah_vm_mmio_srcu.
+ * Return: true if the caller is in an RCU read-side critical section (where handlers that do
+ * not sleep run) or in one of gunyah_vm_mmio_srcu (sleepable handlers).
  */
 bool gunyah_vm_mmio_read_held(void)
 {
-	return srcu_read_lock_held(&gunyah_vm_mmio_srcu);
+	return rcu_read_lock_held() || srcu_read_lock_held(&gunyah_vm_mmio_srcu);
 }
 EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_mmio_read_held);
 #endif

@@ -32,6 +32,9 @@ int gunyah_vm_populate_resources(struct gunyah_vm *ghvm, struct gunyah_rm_hyp_re
 void gunyah_vm_remove_functions(struct gunyah_vm *ghvm);
 void gunyah_vm_release_resources(struct gunyah_vm *ghvm);
 
+/* Module exit of gunyah_rsc_mgr: wait for the IO handlers still to be freed */
+void gunyah_vm_fn_exit(void);
+
 #if IS_ENABLED(CONFIG_KUNIT)
 struct gunyah_fn_abi_ops;
 

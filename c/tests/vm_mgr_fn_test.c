@@ -21,9 +21,11 @@
  * so the tests check order and locking (DOC: Locking in vm_mgr_fn.c) as well as results.
  */
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/limits.h>
 #include <linux/list.h>
+#include <linux/rcupdate.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
@@ -85,7 +87,9 @@ enum fn_ev_kind {
  * @c: populate/unpopulate: the resource's interrupt; write: the data; compare: the type number
  * @fn_locked: the fake VM's fn_lock was held
  * @rsc_locked: its resources_lock was held
- * @mmio_locked: it ran in the MMIO SRCU's read side (always true without lockdep)
+ * @mmio_locked: it ran in a read side IO handlers run in (RCU, or the MMIO SRCU's for a
+ *               sleepable handler; always true without lockdep)
+ * @in_rcu: it ran in an RCU read-side critical section
  */
 struct fn_ev {
 	enum fn_ev_kind kind;
@@ -96,6 +100,7 @@ struct fn_ev {
 	bool fn_locked;
 	bool rsc_locked;
 	bool mmio_locked;
+	bool in_rcu;
 };
 
 /**
@@ -180,6 +185,7 @@ static void ev_log(enum fn_ev_kind kind, const void *who, u64 a, u64 b, u64 c)
 	ev->fn_locked = mutex_is_locked(&ctx->ghvm.fn_lock);
 	ev->rsc_locked = mutex_is_locked(&ctx->ghvm.resources_lock);
 	ev->mmio_locked = gunyah_vm_mmio_read_held();
+	ev->in_rcu = rcu_read_lock_held();
 }
 
 static void ev_reset(struct fn_test_ctx *ctx)
@@ -241,7 +247,8 @@ static void expect_ev(struct kunit *test, int i, enum fn_ev_kind kind, const voi
 		break;
 	case EV_READ:
 	case EV_WRITE:
-		KUNIT_EXPECT_TRUE_MSG(test, ev->mmio_locked, "event %d outside the MMIO SRCU", i);
+		KUNIT_EXPECT_TRUE_MSG(test, ev->mmio_locked, "event %d outside the MMIO read side",
+				      i);
 		break;
 	}
 }
@@ -1654,6 +1661,26 @@ static const struct gunyah_vm_io_handler_ops tio_rw_ops = {
 	.write = tio_write,
 };
 
+/* A sleepable handler's callbacks may sleep: they run under the MMIO SRCU, outside RCU */
+static int tio_sleep_read(struct gunyah_vm_io_handler *io_dev, u64 addr, u32 len, u64 *data)
+{
+	might_sleep();
+	usleep_range(100, 200);
+	return tio_read(io_dev, addr, len, data);
+}
+
+static int tio_sleep_write(struct gunyah_vm_io_handler *io_dev, u64 addr, u32 len, u64 data)
+{
+	might_sleep();
+	usleep_range(100, 200);
+	return tio_write(io_dev, addr, len, data);
+}
+
+static const struct gunyah_vm_io_handler_ops tio_sleep_ops = {
+	.read = tio_sleep_read,
+	.write = tio_sleep_write,
+};
+
 static const struct gunyah_vm_io_handler_ops tio_ro_ops = {
 	.read = tio_read,
 };
@@ -2040,6 +2067,43 @@ static void io_many_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->ghvm.nr_io_handlers, 0);
 }
 
+/*
+ * A handler marked sleepable runs its callbacks where they may sleep (a sleep under RCU would
+ * be reported by might_sleep() and lockdep, and fail the run); removing it waits for both
+ * grace periods, after which nothing of it runs. An unmarked handler runs under RCU.
+ */
+static void io_sleepable_test(struct kunit *test)
+{
+	static const struct io_key k = { IO_A, 4 }, k2 = { IO_B, 4 };
+	struct fn_test_ctx *ctx = test->priv;
+	struct test_io *tio, *plain;
+	u64 data = 0;
+
+	tio = tio_init(ctx, 0, &k, &tio_sleep_ops, 0);
+	tio->io.sleepable = true;
+	KUNIT_ASSERT_EQ(test, gunyah_vm_add_io_handler(&ctx->ghvm, &tio->io), 0);
+	KUNIT_EXPECT_EQ(test, gunyah_vm_mmio_write(&ctx->ghvm, IO_A, 4, 7), 0);
+	KUNIT_EXPECT_EQ(test, gunyah_vm_mmio_read(&ctx->ghvm, IO_A, 4, &data), 0);
+	KUNIT_EXPECT_EQ(test, data, tio->read_value);
+	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_WRITE), 1);
+	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_READ), 1);
+	KUNIT_EXPECT_TRUE(test, ctx->ev[0].mmio_locked);
+
+	plain = tio_init(ctx, 1, &k2, &tio_rw_ops, 0);
+	KUNIT_ASSERT_EQ(test, gunyah_vm_add_io_handler(&ctx->ghvm, &plain->io), 0);
+	ev_reset(ctx);
+	KUNIT_EXPECT_EQ(test, gunyah_vm_mmio_write(&ctx->ghvm, IO_B, 4, 1), 0);
+	KUNIT_ASSERT_EQ(test, ctx->n_ev, 1);
+	KUNIT_EXPECT_TRUE(test, ctx->ev[0].in_rcu);
+
+	gunyah_vm_remove_io_handler(&ctx->ghvm, &tio->io);
+	gunyah_vm_remove_io_handler(&ctx->ghvm, &plain->io);
+	ev_reset(ctx);
+	KUNIT_EXPECT_EQ(test, gunyah_vm_mmio_write(&ctx->ghvm, IO_A, 4, 7), -ENODEV);
+	KUNIT_EXPECT_EQ(test, ctx->n_ev, 0);
+	KUNIT_EXPECT_EQ(test, ctx->ghvm.nr_io_handlers, 0);
+}
+
 static struct kunit_case fn_io_cases[] = {
 	KUNIT_CASE_PARAM(io_collide_test, collide_gen_params),
 	KUNIT_CASE_PARAM(io_add_test, io_add_gen_params),
@@ -2047,6 +2111,7 @@ static struct kunit_case fn_io_cases[] = {
 	KUNIT_CASE(io_remove_test),
 	KUNIT_CASE(io_remove_kfree_test),
 	KUNIT_CASE(io_many_test),
+	KUNIT_CASE(io_sleepable_test),
 	{}
 };
 

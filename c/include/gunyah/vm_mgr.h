@@ -122,11 +122,12 @@ struct gunyah_vm_io_handler;
  * @read: complete a guest read of @len bytes at @addr into *@data
  * @write: take a guest write of @len bytes of @data at @addr
  *
- * Both run in the vCPU thread, in a read-side critical section of the VM manager's MMIO SRCU
- * (other vCPUs may run handlers concurrently, and handlers may be added or removed meanwhile).
- * They must not sleep for long, must not add or remove IO handlers (that waits for the SRCU
- * readers, the caller included), and return 0 when handled or a negative errno to let the access
- * exit to userspace.
+ * Both run in the vCPU thread, in an RCU read-side critical section, or for a handler marked
+ * &gunyah_vm_io_handler.sleepable in one of the VM manager's MMIO SRCU (other vCPUs may run
+ * handlers concurrently, and handlers may be added or removed meanwhile). They must not sleep
+ * (sleepable handlers: not for long), must not add or remove IO handlers (that waits for the
+ * readers, the caller included), and return 0 when handled or a negative errno to let the
+ * access exit to userspace.
  */
 struct gunyah_vm_io_handler_ops {
 	int (*read)(struct gunyah_vm_io_handler *io_dev, u64 addr, u32 len, u64 *data);
@@ -144,15 +145,18 @@ struct gunyah_vm_io_handler_ops {
  * @datamatch: handle only writes of exactly @data (never reads); requires @len != 0
  * @data: the value for @datamatch; ignored without it
  * @ops: what to do
+ * @sleepable: @ops may sleep (briefly): they run under SRCU instead of RCU, and removing the
+ *             handler waits for both grace periods
  * @added: the handler is on gunyah_vm.mmio_bus; protected by gunyah_vm.mmio_bus_lock; false in a
  *         zeroed handler
  * @free_obj: what gunyah_vm_remove_io_handler_kfree() frees after the grace period; written
  *            under gunyah_vm.mmio_bus_lock, then read once by the SRCU callback
  * @rcu: for that deferred free; private to the framework
  *
- * The owner zeroes it (or at least @added), fills in @addr, @len, @datamatch, @data and @ops,
- * and must not change them while the handler is added. See gunyah_vm_add_io_handler() for
- * collisions and gunyah_vm_mmio_write() for which handler an access reaches.
+ * The owner zeroes it (or at least @added), fills in @addr, @len, @datamatch, @data, @ops and
+ * @sleepable, and must not change them while the handler is added. See
+ * gunyah_vm_add_io_handler() for collisions and gunyah_vm_mmio_write() for which handler an
+ * access reaches.
  */
 struct gunyah_vm_io_handler {
 	struct hlist_node node[2];
@@ -161,6 +165,7 @@ struct gunyah_vm_io_handler {
 	bool datamatch;
 	u64 data;
 	const struct gunyah_vm_io_handler_ops *ops;
+	bool sleepable;
 	bool added;
 	const void *free_obj;
 	struct rcu_head rcu;
