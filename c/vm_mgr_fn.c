@@ -1566,6 +1566,52 @@ static inline struct gunyah_vm_io_handler *gunyah_vm_io_lookup(struct gunyah_vm 
 }
 
 /**
+ * gunyah_vm_io_dispatch() - find the handler of a guest access and run its callback
+ * @ghvm: the VM
+ * @addr: guest physical address of the access
+ * @len: its size in bytes
+ * @is_write: a write of *@data (else a read into *@data)
+ * @data: the value written, or where the value read goes
+ *
+ * Finds the handler under RCU and runs a handler that does not sleep right there; for a
+ * sleepable handler it enters the MMIO SRCU before it leaves RCU (the remover waits for both
+ * grace periods, in that order) and runs the callback in SRCU's read side.
+ *
+ * Context: the vCPU thread, process context; see gunyah_vm_mmio_write().
+ * Return: 0 if a handler took the access; -ENODEV if none did; or the handler's negative error.
+ */
+static __always_inline int gunyah_vm_io_dispatch(struct gunyah_vm *ghvm, u64 addr, u32 len,
+						 bool is_write, u64 *data)
+{
+	struct gunyah_vm_io_handler *io;
+	bool sleepable;
+	int idx = 0, ret;
+
+	rcu_read_lock();
+	io = gunyah_vm_io_lookup(ghvm, addr, len, is_write, *data);
+	if (!io || (is_write ? !io->ops->write : !io->ops->read)) {
+		rcu_read_unlock();
+		return -ENODEV;
+	}
+	sleepable = io->sleepable;
+	if (sleepable) {
+		idx = srcu_read_lock(&gunyah_vm_mmio_srcu);
+		rcu_read_unlock();
+	}
+
+	if (is_write)
+		ret = io->ops->write(io, addr, len, *data);
+	else
+		ret = io->ops->read(io, addr, len, data);
+
+	if (sleepable)
+		srcu_read_unlock(&gunyah_vm_mmio_srcu, idx);
+	else
+		rcu_read_unlock();
+	return ret < 0 ? ret : 0;
+}
+
+/**
  * gunyah_vm_mmio_write() - offer a guest MMIO write to the kernel's IO handlers
  * @ghvm: the VM
  * @addr: guest physical address of the write
@@ -1587,27 +1633,7 @@ static inline struct gunyah_vm_io_handler *gunyah_vm_io_lookup(struct gunyah_vm 
  */
 int gunyah_vm_mmio_write(struct gunyah_vm *ghvm, u64 addr, u32 len, u64 data)
 {
-	struct gunyah_vm_io_handler *io;
-	int idx, ret = -ENODEV;
-
-	rcu_read_lock();
-	io = gunyah_vm_io_lookup(ghvm, addr, len, true, data);
-	if (!io || !io->ops->write) {
-		rcu_read_unlock();
-		return -ENODEV;
-	}
-	if (!io->sleepable) {
-		ret = io->ops->write(io, addr, len, data);
-		rcu_read_unlock();
-	} else {
-		/* Into SRCU before leaving RCU: the remover waits for both, in that order */
-		idx = srcu_read_lock(&gunyah_vm_mmio_srcu);
-		rcu_read_unlock();
-		ret = io->ops->write(io, addr, len, data);
-		srcu_read_unlock(&gunyah_vm_mmio_srcu, idx);
-	}
-
-	return ret < 0 ? ret : 0;
+	return gunyah_vm_io_dispatch(ghvm, addr, len, true, &data);
 }
 EXPORT_SYMBOL_GPL(gunyah_vm_mmio_write);
 
@@ -1628,26 +1654,7 @@ EXPORT_SYMBOL_GPL(gunyah_vm_mmio_write);
  */
 int gunyah_vm_mmio_read(struct gunyah_vm *ghvm, u64 addr, u32 len, u64 *data)
 {
-	struct gunyah_vm_io_handler *io;
-	int idx, ret = -ENODEV;
-
-	rcu_read_lock();
-	io = gunyah_vm_io_lookup(ghvm, addr, len, false, 0);
-	if (!io || !io->ops->read) {
-		rcu_read_unlock();
-		return -ENODEV;
-	}
-	if (!io->sleepable) {
-		ret = io->ops->read(io, addr, len, data);
-		rcu_read_unlock();
-	} else {
-		idx = srcu_read_lock(&gunyah_vm_mmio_srcu);
-		rcu_read_unlock();
-		ret = io->ops->read(io, addr, len, data);
-		srcu_read_unlock(&gunyah_vm_mmio_srcu, idx);
-	}
-
-	return ret < 0 ? ret : 0;
+	return gunyah_vm_io_dispatch(ghvm, addr, len, false, data);
 }
 EXPORT_SYMBOL_GPL(gunyah_vm_mmio_read);
 

@@ -116,27 +116,9 @@ static void w_empty(struct gunyah_fdt *f, const char *name)
 	gunyah_fdt_end_node(f);
 }
 
-static void w_cpus_named(struct gunyah_fdt *f, const char *name, unsigned int n)
-{
-	char cpu[16];
-	unsigned int i;
-
-	gunyah_fdt_begin_node(f, name);
-	gunyah_fdt_prop_u32(f, "#address-cells", 1);
-	gunyah_fdt_prop_u32(f, "#size-cells", 0);
-	for (i = 0; i < n; i++) {
-		snprintf(cpu, sizeof(cpu), "cpu@%u", i);
-		gunyah_fdt_begin_node(f, cpu);
-		gunyah_fdt_prop_str(f, "device_type", "cpu");
-		gunyah_fdt_prop_u32(f, "reg", i);
-		gunyah_fdt_end_node(f);
-	}
-	gunyah_fdt_end_node(f);
-}
-
 static void w_cpus(struct gunyah_fdt *f, unsigned int n)
 {
-	w_cpus_named(f, "cpus", n);
+	gunyah_fdt_cpus(f, "cpus", n);
 }
 
 static void w_bell(struct gunyah_fdt *f, const char *name, u32 label)
@@ -287,7 +269,8 @@ static void b_nested(struct gunyah_fdt *f)
 	gunyah_fdt_begin_node(f, "soc");
 	w_cpus(f, 2);					/* /soc/cpus: not /cpus */
 	gunyah_fdt_end_node(f);
-	w_cpus_named(f, "cpus@1", 3);			/* a second /cpus: the first one counts */
+	/* a second /cpus: the first one counts */
+	gunyah_fdt_cpus(f, "cpus@1", 3);
 	gunyah_fdt_begin_node(f, "qcom,vm-config");
 	w_bell(f, "bell-5", 5);				/* not under vdevices */
 	gunyah_fdt_begin_node(f, "vdevices");
@@ -304,7 +287,7 @@ static void b_nested(struct gunyah_fdt *f)
 
 static void b_unit_addresses(struct gunyah_fdt *f)
 {
-	w_cpus_named(f, "cpus@0", 1);
+	gunyah_fdt_cpus(f, "cpus@0", 1);
 	gunyah_fdt_begin_node(f, "qcom,vm-config@0");
 	gunyah_fdt_begin_node(f, "memory@1000");
 	gunyah_fdt_prop_u64(f, "base-address", 0x1000);

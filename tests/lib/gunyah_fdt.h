@@ -206,6 +206,30 @@ static inline size_t gunyah_fdt_finish(struct gunyah_fdt *f)
 }
 
 /**
+ * gunyah_fdt_cpus() - a /cpus-like node of @n vCPUs, cpu@0 .. cpu@N-1
+ * @f: the writer
+ * @name: the node's name ("cpus" for a VM config)
+ * @n: how many vCPU nodes
+ */
+static inline void gunyah_fdt_cpus(struct gunyah_fdt *f, const char *name, unsigned int n)
+{
+	char cpu[16];
+	unsigned int i;
+
+	gunyah_fdt_begin_node(f, name);
+	gunyah_fdt_prop_u32(f, "#address-cells", 1);
+	gunyah_fdt_prop_u32(f, "#size-cells", 0);
+	for (i = 0; i < n; i++) {
+		snprintf(cpu, sizeof(cpu), "cpu@%u", i);
+		gunyah_fdt_begin_node(f, cpu);
+		gunyah_fdt_prop_str(f, "device_type", "cpu");
+		gunyah_fdt_prop_u32(f, "reg", i);
+		gunyah_fdt_end_node(f);
+	}
+	gunyah_fdt_end_node(f);
+}
+
+/**
  * gunyah_fdt_vm_config() - write a Gunyah VM config DTB as the simulated RM reads it
  * @f: scratch state (about 1 KiB: callers in the kernel allocate it)
  * @buf: destination
@@ -228,17 +252,7 @@ static inline size_t gunyah_fdt_vm_config(struct gunyah_fdt *f, void *buf, size_
 	gunyah_fdt_begin_node(f, "");
 	gunyah_fdt_prop_u32(f, "#address-cells", 2);
 	gunyah_fdt_prop_u32(f, "#size-cells", 2);
-	gunyah_fdt_begin_node(f, "cpus");
-	gunyah_fdt_prop_u32(f, "#address-cells", 1);
-	gunyah_fdt_prop_u32(f, "#size-cells", 0);
-	for (i = 0; i < n_vcpus; i++) {
-		snprintf(name, sizeof(name), "cpu@%u", i);
-		gunyah_fdt_begin_node(f, name);
-		gunyah_fdt_prop_str(f, "device_type", "cpu");
-		gunyah_fdt_prop_u32(f, "reg", i);
-		gunyah_fdt_end_node(f);
-	}
-	gunyah_fdt_end_node(f);
+	gunyah_fdt_cpus(f, "cpus", n_vcpus);
 	gunyah_fdt_begin_node(f, "qcom,vm-config");
 	gunyah_fdt_prop_str(f, "vm-type", "aarch64-guest");
 	gunyah_fdt_begin_node(f, "memory");
