@@ -62,7 +62,7 @@
  * and parcels and the kernel a few pinned pages, as teardown_test does.
  *
  * The program ends with "# faults injected: N" (every fault counted, over all tests).
- * Expected runtime: about a minute in the QEMU guest (186 faults, each followed by a second VM).
+ * Expected runtime: about a minute in the QEMU guest (206 faults, each followed by a second VM).
  */
 
 #include <dirent.h>
