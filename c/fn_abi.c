@@ -501,10 +501,10 @@ EXPORT_SYMBOL_GPL(gunyah_fn_abi_add_io_handler);
  *
  * The ABI promises that no callback runs once this returns (the module may then free what its
  * context points to), so it waits for vCPUs running the handler: gunyah_vm_remove_io_handler()
- * waits for an SRCU grace period.
+ * waits for an RCU and (the handler is sleepable) an SRCU grace period.
  *
- * Context: process context, may sleep; takes gunyah_vm.mmio_bus_lock, then waits for the MMIO
- * SRCU readers.
+ * Context: process context, may sleep; takes gunyah_vm.mmio_bus_lock, then waits for the
+ * readers.
  */
 void gunyah_fn_abi_remove_io_handler(struct gunyah_fn_abi_io_handler *handler)
 {

@@ -42,8 +42,9 @@
 /**
  * DOC: Locking
  *
- * The framework has three locks per VM, one SRCU for the MMIO buses of all VMs, and the
- * registry's lock. The per-VM locks, in acquisition order, outermost first:
+ * The framework has three locks per VM, RCU and one SRCU (for sleepable IO handlers of all
+ * VMs) on the MMIO buses' read side, and the registry's lock. The per-VM locks, in acquisition
+ * order, outermost first:
  *
  * 1. &gunyah_vm.fn_lock (mutex): protects &gunyah_vm.functions, &gunyah_vm.fn_index and
  *    &gunyah_vm.fn_seq. Held across a type's bind(), unbind() and compare(), and key() of a new
@@ -140,8 +141,9 @@
  */
 
 /*
- * The read side of the MMIO buses of every VM (see DOC: Locking). One for all VMs: readers are
- * short (one handler call), and a global srcu_struct needs no per-VM allocation or cleanup.
+ * The read side of the sleepable IO handlers of every VM (see DOC: Locking). One for all VMs:
+ * readers are short (one handler call), and a global srcu_struct needs no per-VM allocation or
+ * cleanup.
  */
 DEFINE_STATIC_SRCU(gunyah_vm_mmio_srcu);
 
@@ -301,7 +303,7 @@ EXPORT_SYMBOL_GPL(gunyah_vm_function_register);
  * it is removed, so instances are never torn down from here. A type that still has instances is
  * a bug of its module and gets a warning: the instances then point to a type that is going away.
  *
- * Then waits for an SRCU grace period of the MMIO buses: an IO handler removed with
+ * Then waits for an RCU and an SRCU grace period of the MMIO buses: an IO handler removed with
  * gunyah_vm_remove_io_handler_kfree() may still have a vCPU in its callback, in the module's
  * code, after its instance is gone; when this returns none has.
  *
@@ -1112,14 +1114,13 @@ EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_populate_resources);
  *
  * Last, the MMIO bus: IO handlers left behind are reported; they belong to their function and
  * are not touched, and the bus they are on is left allocated. An empty bus is freed: no vCPU
- * can be in it any more, since vCPUs hold a reference to the VM while they run. Before that it
- * waits for the SRCU callbacks of gunyah_vm_remove_io_handler_kfree() still pending (of this VM
- * and of others), so that none is left once every VM is gone and this module may be unloaded.
+ * can be in it any more, since vCPUs hold a reference to the VM while they run. The frees that
+ * gunyah_vm_remove_io_handler_kfree() left pending are waited for at module exit
+ * (gunyah_vm_fn_exit()), not here.
  *
  * Idempotent: the VM's tables are left empty and usable.
  *
- * Context: process context, may sleep (waits for SRCU callbacks); takes
- * @ghvm->resources_lock and @ghvm->mmio_bus_lock.
+ * Context: process context, may sleep; takes @ghvm->resources_lock and @ghvm->mmio_bus_lock.
  */
 void gunyah_vm_release_resources(struct gunyah_vm *ghvm)
 {
@@ -1189,7 +1190,7 @@ void gunyah_vm_fn_exit(void)
  *           that an access, or a colliding handler, can reach is in the same chain, since both
  *           need the same address.
  *
- * vCPUs walk it in a read-side critical section of gunyah_vm_mmio_srcu; the writers,
+ * vCPUs walk it in an RCU read-side critical section; the writers,
  * serialised by gunyah_vm.mmio_bus_lock, link and unlink handlers with the RCU list primitives.
  * A bus does not change size: to grow, the writer links every handler through its other link
  * into a new bus, publishes it in gunyah_vm.mmio_bus and waits for a grace period before it
@@ -1353,7 +1354,7 @@ static bool gunyah_vm_io_len_valid(u32 len)
  *
  * The collision check looks at the handlers of one chain of the bus (those with the handler's
  * address, and the few others hashed there): O(1) but for many datamatch handlers at one
- * address. The first handler of a VM allocates its bus; the bus doubles (and waits for an SRCU
+ * address. The first handler of a VM allocates its bus; the bus doubles (and waits for an RCU
  * grace period, see gunyah_vm_io_bus_grow()) when it has more handlers than chains, which
  * amortises to O(1) per handler. vCPUs see the handler as soon as this returns.
  *
@@ -1625,9 +1626,10 @@ static __always_inline int gunyah_vm_io_dispatch(struct gunyah_vm *ghvm, u64 add
  * (gunyah_vm_add_io_handler()), at most one of them exists, and the order only makes the rule
  * explicit. The handler is found in O(1) (gunyah_vm_io_lookup()) without a lock.
  *
- * Context: the vCPU thread, process context, may sleep; enters a read-side critical section of
- * the MMIO SRCU across the lookup and the handler's write() (vCPUs do not serialise against
- * each other nor against writers). The caller may hold its run mutex.
+ * Context: the vCPU thread, process context; enters an RCU read-side critical section across
+ * the lookup and the handler's write() (for a sleepable handler, the MMIO SRCU's across the
+ * write(): it may sleep); vCPUs do not serialise against each other nor against writers. The
+ * caller may hold its run mutex.
  * Return: 0 if a handler took the write; -ENODEV if none did (the vCPU then exits to
  * userspace); or the handler's negative error (the same outcome for the vCPU).
  */
@@ -1647,8 +1649,8 @@ EXPORT_SYMBOL_GPL(gunyah_vm_mmio_write);
  * Lookup rules as for gunyah_vm_mmio_write(), except that datamatch handlers never take reads:
  * the handler of this address and length, else the handler of this address for any length.
  *
- * Context: the vCPU thread, process context, may sleep; enters a read-side critical section of
- * the MMIO SRCU across the lookup and the handler's read(). The caller may hold its run mutex.
+ * Context: the vCPU thread, process context; RCU and SRCU as for gunyah_vm_mmio_write(). The
+ * caller may hold its run mutex.
  * Return: 0 if a handler took the read and set *@data; -ENODEV if none did (the vCPU then exits
  * to userspace); or the handler's negative error (the same outcome for the vCPU).
  */

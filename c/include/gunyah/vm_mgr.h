@@ -138,7 +138,7 @@ struct gunyah_vm_io_handler_ops {
  * struct gunyah_vm_io_handler - an in-kernel handler for guest MMIO accesses
  * @node: its links in the chains of gunyah_vm.mmio_bus, a hash table by @addr (one link per
  *        generation of the table, see struct gunyah_vm_io_bus in vm_mgr_fn.c); written under
- *        gunyah_vm.mmio_bus_lock, walked by vCPUs under the MMIO SRCU; only the framework
+ *        gunyah_vm.mmio_bus_lock, walked by vCPUs under RCU; only the framework
  *        touches them
  * @addr: guest physical address an access must start at
  * @len: access size handled (1, 2, 4 or 8), or 0 for any size; @addr + @len must not overflow
@@ -150,7 +150,7 @@ struct gunyah_vm_io_handler_ops {
  * @added: the handler is on gunyah_vm.mmio_bus; protected by gunyah_vm.mmio_bus_lock; false in a
  *         zeroed handler
  * @free_obj: what gunyah_vm_remove_io_handler_kfree() frees after the grace period; written
- *            under gunyah_vm.mmio_bus_lock, then read once by the SRCU callback
+ *            under gunyah_vm.mmio_bus_lock, then read once by the RCU (or SRCU) callback
  * @rcu: for that deferred free; private to the framework
  *
  * The owner zeroes it (or at least @added), fills in @addr, @len, @datamatch, @data, @ops and
@@ -335,7 +335,7 @@ enum gunyah_vm_boot_step {
  *                 vCPUs do not take it
  * @mmio_bus: the IO handlers, a hash table by address (struct gunyah_vm_io_bus, private to
  *            vm_mgr_fn.c), NULL until the first is added; replaced and changed under
- *            @mmio_bus_lock, walked by vCPUs under the framework's MMIO SRCU
+ *            @mmio_bus_lock, walked by vCPUs under RCU
  * @nr_io_handlers: IO handlers on @mmio_bus; protected by @mmio_bus_lock
  */
 struct gunyah_vm {
