@@ -77,6 +77,7 @@
 #define GH_TD_MSG_STOP		0x56000005U
 #define GH_TD_MSG_RESET		0x56000006U
 #define GH_TD_MSG_RECLAIM	0x51000015U
+#define GH_TD_MSG_GET_STATE	0x56000017U
 #define GH_TD_RM_NORESOURCE	0x2
 #define GH_TD_RM_DENIED		0x3
 #define GH_TD_RM_BUSY		0x5
@@ -370,6 +371,7 @@ FIXTURE_VARIANT(teardown) {
 	unsigned int vmid_state; /* 0: the VM id comes back; else the RM keeps the VM, so */
 	unsigned int parcels;	/* GH_R0, GH_R1: regions whose parcel the RM keeps */
 	unsigned int pinned;	/* regions whose pages stay pinned and charged */
+	bool state_denied;	/* and the RM answers every VM_GET_STATE with DENIED */
 };
 
 /* VM_DEALLOC_VMID: the last step; only the VM id can be lost */
@@ -536,6 +538,18 @@ FIXTURE_VARIANT_ADD(teardown, fi_always_stop_started) {
 	.pinned = GH_R0 | GH_R1,
 };
 
+/*
+ * The same, and the RM will not tell the VM's state either: the driver cannot learn that the VM
+ * still runs, and leaves the same behind. VM_GET_STATE is asked three times and refused (not
+ * retried): after the failed VM_STOP, after the refused VM_RESET, and after the refused
+ * VM_DEALLOC_VMID (whether the RM still knows the VM).
+ */
+FIXTURE_VARIANT_ADD(teardown, fi_always_stop_state_denied_started) {
+	.step = GH_TD_STOP, .fault = GH_TDF_FI_ALWAYS, .vm = GH_TD_STARTED, .used = true,
+	.logged = true, .vmid_state = GH_RM_VM_RUNNING, .parcels = GH_R0 | GH_R1,
+	.pinned = GH_R0 | GH_R1, .state_denied = true,
+};
+
 FIXTURE_VARIANT_ADD(teardown, rm_denied_stop_started) {
 	.step = GH_TD_STOP, .fault = GH_TDF_RM_DENIED, .vm = GH_TD_STARTED, .used = true,
 	.logged = true, .vmid_state = GH_RM_VM_RUNNING, .parcels = GH_R0 | GH_R1,
@@ -644,6 +658,10 @@ static long long gh_td_arm(struct __test_metadata *_metadata,
 		EXPECT_EQ(0, gh_sim_knob("rpc_lose_reply", "1 %#x", msg_id));
 		break;
 	}
+	/* With fail_function: the simulator's rpc_fail knob is free for VM_GET_STATE */
+	if (variant->state_denied)
+		EXPECT_EQ(0, gh_sim_knob("rpc_fail", "1 %#x %#x 100", GH_TD_RM_DENIED,
+					 GH_TD_MSG_GET_STATE));
 	return faults;
 }
 
@@ -715,6 +733,8 @@ TEST_F_TIMEOUT(teardown, step_fails, 180)
 	injected = gh_td_injected(variant, faults);
 	want_calls = variant->fault == GH_TDF_FI_ALWAYS ? rounds * (1 + retries) : 1;
 	EXPECT_EQ(variant->used ? want_calls : 0, injected);
+	if (variant->state_denied)
+		EXPECT_EQ(3, gh_sim_counter("faults_injected") - faults);
 	gh_fei_clear();
 	gh_sim_reset_knobs();
 
