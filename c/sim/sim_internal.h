@@ -186,6 +186,7 @@ struct task_struct;
  * @SIM_CNT_VCPU_RUNS: &gunyah_sim_counters.vcpu_runs
  * @SIM_CNT_MMIO_EXITS: &gunyah_sim_counters.mmio_exits
  * @SIM_CNT_FAULTS_INJECTED: &gunyah_sim_counters.faults_injected
+ * @SIM_CNT_RM_CYCLES: &gunyah_sim_counters.rm_cycles
  * @SIM_CNT_NR: the number of counters
  */
 enum sim_counter {
@@ -205,6 +206,7 @@ enum sim_counter {
 	SIM_CNT_VCPU_RUNS,
 	SIM_CNT_MMIO_EXITS,
 	SIM_CNT_FAULTS_INJECTED,
+	SIM_CNT_RM_CYCLES,
 	SIM_CNT_NR,
 };
 
@@ -536,6 +538,8 @@ struct sim_faults {
  * @n_parcels: live parcels
  * @last: the last request
  * @have_last: @last is valid
+ * @busy_since: get_cycles() when the RM thread began or resumed handling a fragment (the RM
+ *              thread's own, read and written only by it)
  */
 struct sim_rm {
 	struct mutex lock; /* see above */
@@ -561,6 +565,7 @@ struct sim_rm {
 	u32 n_parcels;
 	struct gunyah_sim_request last;
 	bool have_last;
+	cycles_t busy_since;
 };
 
 /**

@@ -62,6 +62,7 @@ static const struct {
 	SIM_COUNTER(SIM_CNT_VCPU_RUNS, vcpu_runs),
 	SIM_COUNTER(SIM_CNT_MMIO_EXITS, mmio_exits),
 	SIM_COUNTER(SIM_CNT_FAULTS_INJECTED, faults_injected),
+	SIM_COUNTER(SIM_CNT_RM_CYCLES, rm_cycles),
 };
 
 /**

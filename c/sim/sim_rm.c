@@ -22,6 +22,7 @@
 #include <linux/minmax.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/timex.h>
 #include <gunyah/compat.h>
 
 #include "sim_internal.h"
@@ -37,10 +38,26 @@
 /* ---- transport ---- */
 
 /**
+ * rm_busy_add() - count the RM thread's time since it began or resumed work as busy
+ * @sim: the simulator
+ *
+ * Context: the RM thread.
+ */
+static void rm_busy_add(struct gunyah_sim *sim)
+{
+	cycles_t now = get_cycles();
+
+	sim_count_add(sim, SIM_CNT_RM_CYCLES, now - sim->rm.busy_since);
+	sim->rm.busy_since = now;
+}
+
+/**
  * rm_push_wait() - queue a fragment for the host, waiting for room
  * @sim: the simulator
  * @frag: the fragment
  * @len: its size
+ *
+ * The wait is not the RM's work: it is left out of &gunyah_sim_counters.rm_cycles.
  *
  * Context: the RM thread; sleeps while the RM-to-host queue is full.
  * Return: 0, or -ESHUTDOWN if the thread is being stopped.
@@ -53,8 +70,10 @@ static int rm_push_wait(struct gunyah_sim *sim, const u8 *frag, size_t len)
 		ret = sim_rxq_push(sim, frag, len);
 		if (ret != -EAGAIN)
 			return ret;
+		rm_busy_add(sim);
 		wait_event_interruptible(sim->rm.wq,
 					 sim_rxq_has_room(sim) || kthread_should_stop());
+		sim->rm.busy_since = get_cycles();
 	}
 	return -ESHUTDOWN;
 }
@@ -331,7 +350,8 @@ drop:
  * @data: the simulator
  *
  * Before each fragment it reports the exits of guests that powered off, so notifications
- * keep the order in which things happened.
+ * keep the order in which things happened. The time it spends on both is counted in
+ * &gunyah_sim_counters.rm_cycles.
  *
  * Context: kernel thread; sleeps (interruptibly) while there is nothing to do.
  * Return: 0 when stopped.
@@ -349,9 +369,11 @@ static int rm_thread_fn(void *data)
 			break;
 
 		mutex_lock(&sim->rm.lock);
+		sim->rm.busy_since = get_cycles();
 		sim_rm_flush_exits(sim);
 		if (sim_txq_pop(sim, frag, &len))
 			rm_rx_fragment(sim, frag, len);
+		rm_busy_add(sim);
 		mutex_unlock(&sim->rm.lock);
 
 		if (!sim_txq_has_work(sim))

@@ -17,6 +17,8 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/timex.h>
 #include <gunyah/compat.h>
 
 #include <gunyah/hypercall.h>
@@ -527,6 +529,52 @@ static void fault_delay_test(struct kunit *test)
 	expect_get_vmid_works(test, ctx->rm);
 }
 
+/*
+ * The simulator's rm_cycles counts the RM thread's time on a call: more than nothing, never
+ * more than the call took, and a reply the rx_delay knob holds back is the RM's time too.
+ */
+static void rm_cycles_test(struct kunit *test)
+{
+	struct rpc_ctx *ctx = test->priv;
+	struct gunyah_sim_counters before, after;
+	cycles_t c0, c1;
+	u64 rm, wall, ns;
+	ktime_t t0;
+
+	c0 = get_cycles();
+	if (c0 == get_cycles() && !c0)
+		kunit_skip(test, "no cycle counter on this architecture");
+
+	/* Idle before and after: the RM adds its time once it is done with a fragment */
+	KUNIT_ASSERT_EQ(test, gunyah_sim_rm_wait_idle(1000), 0);
+	gunyah_sim_get_counters(&before);
+	c0 = get_cycles();
+	expect_get_vmid_works(test, ctx->rm);
+	KUNIT_ASSERT_EQ(test, gunyah_sim_rm_wait_idle(1000), 0);
+	c1 = get_cycles();
+	gunyah_sim_get_counters(&after);
+	rm = after.rm_cycles - before.rm_cycles;
+	KUNIT_EXPECT_GT(test, rm, 0);
+	KUNIT_EXPECT_LE(test, rm, (u64)(c1 - c0));
+
+	/* 200 ms of delay, against the call's own length in ns and ticks */
+	gunyah_sim_fault_rx_delay(1, 200);
+	gunyah_sim_get_counters(&before);
+	t0 = ktime_get();
+	c0 = get_cycles();
+	expect_get_vmid_works(test, ctx->rm);
+	KUNIT_ASSERT_EQ(test, gunyah_sim_rm_wait_idle(1000), 0);
+	c1 = get_cycles();
+	ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
+	gunyah_sim_get_counters(&after);
+	rm = after.rm_cycles - before.rm_cycles;
+	wall = c1 - c0;
+	KUNIT_ASSERT_GE(test, ns, 190 * NSEC_PER_MSEC);
+	KUNIT_EXPECT_LE(test, rm, wall);
+	/* At least 3/4 of 200 ms in ticks: the clock may step by a tick of a few ms */
+	KUNIT_EXPECT_GE(test, rm, div64_u64(wall * 150, div64_u64(ns, NSEC_PER_MSEC)));
+}
+
 static void fault_tx_full_test(struct kunit *test)
 {
 	struct rpc_ctx *ctx = test->priv;
@@ -639,6 +687,7 @@ static struct kunit_case rpc_cases[] = {
 	KUNIT_CASE(fault_duplicate_test),
 	KUNIT_CASE(fault_corrupt_test),
 	KUNIT_CASE(fault_delay_test),
+	KUNIT_CASE(rm_cycles_test),
 	KUNIT_CASE(fault_tx_full_test),
 	KUNIT_CASE(fault_nth_rpc_test),
 	KUNIT_CASE(fault_rpc_repeat_test),

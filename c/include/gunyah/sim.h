@@ -33,6 +33,10 @@ struct device;
  * @mmio_exits: VMMIO_READ and VMMIO_WRITE exits
  * @faults_injected: faults the knobs injected (each dropped, duplicated, corrupted or delayed
  *                   fragment, failed RPC, refused send, RETRY, injected fragment)
+ * @rm_cycles: time the RM thread spent handling what the host sent, in ticks of the CPU's
+ *             cycle counter (get_cycles(); 0 on an architecture without one); its waits for
+ *             room in the RM-to-host queue are not counted, the rx_delay knob's are. Shows
+ *             how much of a host operation's time is the simulated RM's.
  */
 struct gunyah_sim_counters {
 	u64 rm_requests;
@@ -51,6 +55,7 @@ struct gunyah_sim_counters {
 	u64 vcpu_runs;
 	u64 mmio_exits;
 	u64 faults_injected;
+	u64 rm_cycles;
 };
 
 #define GUNYAH_SIM_BOOT_X_REGS		32
