@@ -22,7 +22,13 @@
  *	with the driver's flags and batches, in the kernel (gunyah_bench.ko, on a VM of its own),
  *	in the same round. Target 1.5. START's fixed part (the configuration region,
  *	VM_CONFIG_IMAGE, VM_INIT, GET_HYP_RESOURCES, VM_START) is in: the VMM waits for it too.
- *	set_ns and start_ns split the median.
+ *	set_ns and start_ns split the median; rm_ns is the simulated RM's share of it.
+ *   mem_share_host <layout>-<size>
+ *	The same, without the time the simulated RM's thread spent on the messages (the
+ *	simulator's rm_cycles counter, in the same ticks): what the host itself spends, over the
+ *	same floor. No target: the issue's target is mem_share's. Needs a guest with one CPU,
+ *	where the host and the RM thread take turns, so that the RM's time is part of the
+ *	host's wall-clock time and can be subtracted from it.
  *   mem_msgs <layout>-<size>
  *	The RM's memory messages for the two regions (MEM_SHARE and MEM_APPEND, as the simulator
  *	counts them) over the fewest their physical layout allows: per region, one message per
@@ -61,6 +67,8 @@ static size_t page_size;
  * @start: ticks of START
  * @msgs: memory messages (MEM_SHARE + MEM_APPEND), -1 without the simulator's counters
  * @requests: RM requests, -1 without the simulator's counters
+ * @rm: ticks the simulated RM's thread spent on SET_USER_MEM_REGION + START, -1 without the
+ *      simulator's counters
  * @min_msgs: the fewest memory messages the layout allows
  * @runs: physically contiguous runs of the measured region
  * @parcel_entries: memory entries the driver sent for it, -1 if unknown
@@ -70,6 +78,7 @@ struct mem_round {
 	__u64 start;
 	long long msgs;
 	long long requests;
+	long long rm;
 	long min_msgs;
 	long runs;
 	long parcel_entries;
@@ -174,7 +183,7 @@ static int mem_touch(char *mem, size_t size, bool frag)
 /* One round of the workload on a new VM, destroyed again; 0 or -errno */
 static int mem_workload(void *mem, size_t size, struct mem_round *out)
 {
-	long long msgs0, reqs0;
+	long long msgs0, reqs0, rm0;
 	__u64 t0, t1, t2;
 	struct ghv_vm vm;
 	long runs0;
@@ -189,6 +198,7 @@ static int mem_workload(void *mem, size_t size, struct mem_round *out)
 
 	msgs0 = mem_counter("parcels_total") + mem_counter("mem_append_msgs");
 	reqs0 = mem_counter("rm_requests");
+	rm0 = mem_counter("rm_cycles");
 	t0 = bench_ticks();
 	ret = ghv_set_mem(vm.vmfd, MEM_LABEL, GHV_RWX, MEM_GPA, size, mem);
 	t1 = bench_ticks();
@@ -201,10 +211,13 @@ static int mem_workload(void *mem, size_t size, struct mem_round *out)
 	out->start = t2 - t1;
 	out->msgs = -1;
 	out->requests = -1;
+	out->rm = -1;
 	if (reqs0 >= 0) {
 		out->msgs = mem_counter("parcels_total") + mem_counter("mem_append_msgs") - msgs0;
 		out->requests = mem_counter("rm_requests") - reqs0;
 	}
+	if (rm0 >= 0)
+		out->rm = mem_counter("rm_cycles") - rm0;
 
 	/* The regions are pinned now: their pages stay where they are */
 	runs0 = mem_runs(vm.mem, GHV_MEM_SIZE);
@@ -242,14 +255,15 @@ static int mem_floor(int helper, void *mem, size_t size, __u64 *ticks)
 static void mem_case(int helper, const char *layout, bool frag, unsigned int s)
 {
 	size_t size = sizes[s].size;
-	double set[ROUNDS], start[ROUNDS], runs[ROUNDS], entries[ROUNDS], reqs[ROUNDS];
-	struct bench_row share = { 0 }, msgs = { 0 };
-	char param[32], extra[160];
+	double set[ROUNDS], start[ROUNDS], runs[ROUNDS], entries[ROUNDS], reqs[ROUNDS], rm[ROUNDS];
+	struct bench_row share = { 0 }, host = { 0 }, msgs = { 0 };
+	bool one_cpu = sysconf(_SC_NPROCESSORS_ONLN) == 1;
+	char param[32], extra[192];
 	struct mem_round mr;
 	const char *err = "setup";
 	__u64 pin = 0;
 	unsigned int r;
-	bool counted = true;
+	bool counted = true, timed = true;
 	void *mem;
 	int ret;
 
@@ -257,6 +271,7 @@ static void mem_case(int helper, const char *layout, bool frag, unsigned int s)
 	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED) {
 		bench_error("mem_share", param, "mmap: %s", strerror(errno));
+		bench_error("mem_share_host", param, "mmap: %s", strerror(errno));
 		bench_error("mem_msgs", param, "mmap: %s", strerror(errno));
 		return;
 	}
@@ -287,8 +302,11 @@ static void mem_case(int helper, const char *layout, bool frag, unsigned int s)
 		if (ret || !r)	/* round 0 warms up */
 			continue;
 		bench_row_add(&share, (double)(mr.set + mr.start), (double)pin);
+		bench_row_add(&host, (double)(mr.set + mr.start) - (double)mr.rm, (double)pin);
 		bench_row_add(&msgs, (double)mr.msgs, (double)mr.min_msgs);
 		counted &= mr.msgs >= 0;
+		timed &= mr.rm >= 0 && mr.rm < (long long)(mr.set + mr.start);
+		rm[r - 1] = mr.rm;
 		set[r - 1] = mr.set;
 		start[r - 1] = mr.start;
 		runs[r - 1] = mr.runs;
@@ -299,13 +317,24 @@ static void mem_case(int helper, const char *layout, bool frag, unsigned int s)
 
 	if (ret) {
 		bench_error("mem_share", param, "%s: %s", err, strerror(-ret));
+		bench_error("mem_share_host", param, "%s: %s", err, strerror(-ret));
 		bench_error("mem_msgs", param, "%s: %s", err, strerror(-ret));
 		return;
 	}
-	snprintf(extra, sizeof(extra), "set_ns=%.0f start_ns=%.0f pages=%zu entries=%.0f",
+	snprintf(extra, sizeof(extra),
+		 "set_ns=%.0f start_ns=%.0f rm_ns=%.0f pages=%zu entries=%.0f",
 		 bench_to_ns(bench_median(set, ROUNDS)), bench_to_ns(bench_median(start, ROUNDS)),
-		 size / page_size, bench_median(runs, ROUNDS));
+		 timed ? bench_to_ns(bench_median(rm, ROUNDS)) : -1.0, size / page_size,
+		 bench_median(runs, ROUNDS));
 	bench_row_print("mem_share", param, &share, true, "1.5", extra);
+	if (!one_cpu)
+		bench_error("mem_share_host", param,
+			    "needs a guest with one CPU (the RM thread's time is subtracted)");
+	else if (!timed)
+		bench_error("mem_share_host", param,
+			    "no valid rm_cycles from the simulator to subtract");
+	else
+		bench_row_print("mem_share_host", param, &host, true, "-", "");
 	if (!counted) {
 		bench_error("mem_msgs", param, "no simulator counters to count RM messages with");
 		return;
@@ -329,6 +358,7 @@ int main(void)
 		for (s = 0; s < N_SIZES; s++) {
 			snprintf(param, sizeof(param), "%s-%s", layouts[l], sizes[s].name);
 			bench_plan("mem_share", param);
+			bench_plan("mem_share_host", param);
 			bench_plan("mem_msgs", param);
 		}
 	}
@@ -342,6 +372,8 @@ int main(void)
 			if (ret) {
 				snprintf(param, sizeof(param), "%s-%s", layouts[l], sizes[s].name);
 				bench_error("mem_share", param, "setup failed: %s", strerror(-ret));
+				bench_error("mem_share_host", param, "setup failed: %s",
+					    strerror(-ret));
 				bench_error("mem_msgs", param, "setup failed: %s", strerror(-ret));
 				continue;
 			}
