@@ -17,8 +17,6 @@
 #include <gunyah/vm_mgr.h>
 struct gunyah_rm_platform_ops;
 
-struct page;
-
 /**
  * struct gunyah_vm_mem_mapping - one region of guest memory (GUNYAH_VM_SET_USER_MEM_REGION)
  * @list: in gunyah_vm.mem_mappings, sorted by @guest_phys_addr; protected by gunyah_vm.mm_lock
@@ -28,11 +26,12 @@ struct page;
  * @size: size in bytes (page aligned, not 0); constant
  * @userspace_addr: start in the VM creator's address space (gunyah_vm.mm); constant
  * @npages: @size in pages; constant
- * @pages: the pinned pages (FOLL_LONGTERM), @npages of them; constant
  * @acl: storage for the parcel's ACL: the guest, then (for a share) the host; constant
- * @parcel: what is shared or lent with the RM at VM start. Everything but mem_handle is
- *          constant once the mapping is made; mem_handle is GUNYAH_MEM_HANDLE_INVAL unless the
- *          RM holds the parcel. Protected by gunyah_vm.mm_lock
+ * @parcel: what is shared or lent with the RM at VM start; its memory entries are also the
+ *          record of the pinned pages (FOLL_LONGTERM), which are unpinned by them. Everything
+ *          but mem_handle is constant once the mapping is made; mem_handle is
+ *          GUNYAH_MEM_HANDLE_INVAL unless the RM holds the parcel. Protected by
+ *          gunyah_vm.mm_lock
  * @hook_ops: the platform ops registered when the parcel was shared (NULL if none): only
  *            they undo the share; written under the VM's mm_lock at START
  * @leak: the pages are in a state the host must not rely on (a reclaim or a platform hook
@@ -47,7 +46,6 @@ struct gunyah_vm_mem_mapping {
 	u64 size;
 	u64 userspace_addr;
 	unsigned long npages;
-	struct page **pages;
 	struct gunyah_rm_mem_acl_entry acl[2];
 	struct gunyah_rm_mem_parcel parcel;
 	const struct gunyah_rm_platform_ops *hook_ops;

@@ -6,6 +6,7 @@
 
 #include <linux/device.h>
 #include <linux/err.h>
+#include <linux/error-injection.h>
 #include <linux/hugetlb_inline.h>
 #include <linux/list.h>
 #include <linux/lockdep.h>
@@ -19,7 +20,6 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
-#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/types.h>
 
@@ -39,7 +39,9 @@
  * ZONE_MOVABLE and CMA), checks every pinned folio again (anonymous, swap-backed or hugetlb: the
  * mapping may have changed since the first check) and describes the pages as a memory parcel:
  * physically contiguous pages coalesced into one entry, the region's label, normal memory, and
- * the ACL below. The pages stay pinned until the VM is destroyed.
+ * the ACL below. The pages stay pinned until the VM is destroyed. The memory entries are the
+ * record of what is pinned: the pages are pinned in small batches, each turned into entries at
+ * once, no array of the pages is kept, and unpinning goes by the entries.
  *
  * Nothing is given to the RM at that point. GUNYAH_VM_START shares every region (lends it, with
  * GUNYAH_MEM_FORCE_LEND), in guest address order, each after the platform's pre_mem_share hook;
@@ -82,8 +84,13 @@ static DECLARE_RWSEM(gunyah_rm_platform_ops_lock);
 #define GUNYAH_VM_MEM_VALID_FLAGS	(GUNYAH_MEM_ALLOW_READ | GUNYAH_MEM_ALLOW_WRITE | \
 					 GUNYAH_MEM_ALLOW_EXEC | GUNYAH_MEM_FORCE_LEND)
 
-/* Pages pinned per pin_user_pages_fast() call: bounds the time between signal checks */
-#define GUNYAH_VM_MEM_PIN_BATCH		(SZ_1G >> PAGE_SHIFT)
+/*
+ * Pages pinned per pin_user_pages_fast() call: each batch is turned into memory entries while
+ * its struct pages are still in the cache, and a fatal signal is looked for in between.
+ */
+#define GUNYAH_VM_MEM_PIN_BATCH		512UL
+/* Memory entries a mapping's array starts with; it doubles when full */
+#define GUNYAH_VM_MEM_MIN_ENTRIES	64UL
 
 /* ---------------------------------------------------------------------------------------- */
 /* Platform hooks                                                                           */
@@ -365,58 +372,143 @@ static int gunyah_vm_mem_check_vmas(struct mm_struct *mm, u64 start, u64 size)
 	return ret;
 }
 
-/**
- * gunyah_vm_mem_scan_pages() - check pinned pages and count the memory entries they need
- * @pages: the mapping's pages
- * @first: the first page to look at (those before it were looked at already)
- * @end: one past the last
- * @runs: physically contiguous runs of pages[0..@first), counted on to pages[0..@end)
- *
- * Every page must be anonymous, swap-backed (shmem) or hugetlb; a page in the same folio as the
- * one before it needs no second look. Called on each batch right after it is pinned, while
- * its struct pages are still in the cache.
- *
- * Context: any context.
- * Return: 0, or -EINVAL if a page is of another kind.
- */
-static int gunyah_vm_mem_scan_pages(struct page **pages, unsigned long first, unsigned long end,
-				    unsigned long *runs)
-{
-	struct folio *folio, *prev_folio = NULL;
-	unsigned long i, pfn, prev_pfn = 0;
-
-	if (first) {
-		prev_folio = page_folio(pages[first - 1]);
-		prev_pfn = page_to_pfn(pages[first - 1]);
-	}
-	for (i = first; i < end; i++) {
-		pfn = page_to_pfn(pages[i]);
-		if (!i || pfn != prev_pfn + 1)
-			(*runs)++;
-		prev_pfn = pfn;
-
-		folio = page_folio(pages[i]);
-		if (folio == prev_folio)
-			continue;
-		if (!folio_test_anon(folio) && !folio_test_swapbacked(folio) &&
-		    !folio_test_hugetlb(folio))
-			return -EINVAL;
-		prev_folio = folio;
-	}
-	return 0;
-}
-
 /* ---------------------------------------------------------------------------------------- */
 /* Regions: pinning and parcels                                                             */
 
 /**
- * gunyah_vm_mem_pin() - pin the pages of a mapping, check them and count their entries
- * @mapping: the mapping, with userspace_addr, npages and a pages array of npages entries
- * @runs: set to the number of physically contiguous runs of the pinned pages
+ * struct gunyah_vm_mem_runs - the memory entries of a mapping being pinned
+ * @entries: the entries so far (kvmalloc'ed; NULL before the first page)
+ * @n: entries in use
+ * @cap: entries allocated
+ * @max: the most entries the mapping can need: one per page
+ * @last_pfn: the page added last
+ * @last_folio: its folio, whose kind was checked
  *
- * pin_user_pages_fast() may pin fewer pages than asked: it is called until all are pinned.
- * Each batch is checked with gunyah_vm_mem_scan_pages() as soon as it is pinned. On error, the
- * pages pinned so far are unpinned.
+ * Local to gunyah_vm_mem_pin(): no lock.
+ */
+struct gunyah_vm_mem_runs {
+	struct gunyah_rm_mem_entry *entries;
+	unsigned long n;
+	unsigned long cap;
+	unsigned long max;
+	unsigned long last_pfn;
+	struct folio *last_folio;
+};
+
+/**
+ * gunyah_vm_mem_runs_grow() - make room for more memory entries
+ * @r: the entries
+ *
+ * Doubles the array (GUNYAH_VM_MEM_MIN_ENTRIES at first, never more than one entry per page):
+ * the entries copied along the way add up to fewer than the final array holds. Not inlined,
+ * so that fail_function can make it fail part way through pinning a region (selftests).
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+static noinline int gunyah_vm_mem_runs_grow(struct gunyah_vm_mem_runs *r)
+{
+	struct gunyah_rm_mem_entry *entries;
+	unsigned long cap;
+
+	cap = min(max(r->cap * 2, GUNYAH_VM_MEM_MIN_ENTRIES), r->max);
+	entries = kvmalloc_array(cap, sizeof(*entries), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!entries)
+		return -ENOMEM;
+	if (r->n)
+		memcpy(entries, r->entries, r->n * sizeof(*entries));
+	kvfree(r->entries);
+	r->entries = entries;
+	r->cap = cap;
+	return 0;
+}
+ALLOW_ERROR_INJECTION(gunyah_vm_mem_runs_grow, ERRNO);
+
+/**
+ * gunyah_vm_mem_runs_add() - check a batch of pinned pages and add them to the memory entries
+ * @r: the entries so far
+ * @pages: the batch, the pages that follow those already added in the user range
+ * @nr: how many
+ * @added: set to how many pages of the batch are in the entries (@nr on success)
+ *
+ * Every page must be anonymous, swap-backed (shmem) or hugetlb; a page in the folio of the
+ * page before it needs no second look. A page physically right after the page before it
+ * lengthens the last entry; any other page starts a new one. One pass over each batch, right
+ * after it is pinned: the mapping keeps no array of its pages.
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -EINVAL if a page is of another kind; -ENOMEM.
+ */
+static int gunyah_vm_mem_runs_add(struct gunyah_vm_mem_runs *r, struct page **pages,
+				  unsigned long nr, unsigned long *added)
+{
+	struct gunyah_rm_mem_entry *last;
+	struct folio *folio;
+	unsigned long i, pfn;
+	int ret = 0;
+
+	for (i = 0; i < nr; i++) {
+		folio = page_folio(pages[i]);
+		if (folio != r->last_folio) {
+			if (!folio_test_anon(folio) && !folio_test_swapbacked(folio) &&
+			    !folio_test_hugetlb(folio)) {
+				ret = -EINVAL;
+				break;
+			}
+			r->last_folio = folio;
+		}
+
+		pfn = page_to_pfn(pages[i]);
+		if (r->n && pfn == r->last_pfn + 1) {
+			r->entries[r->n - 1].size += PAGE_SIZE;
+		} else {
+			if (r->n == r->cap) {
+				ret = gunyah_vm_mem_runs_grow(r);
+				if (ret)
+					break;
+			}
+			last = &r->entries[r->n++];
+			last->phys_addr = PFN_PHYS(pfn);
+			last->size = PAGE_SIZE;
+		}
+		r->last_pfn = pfn;
+	}
+	*added = i;
+	return ret;
+}
+
+/**
+ * gunyah_vm_mem_unpin_entries() - unpin the pages that memory entries describe
+ * @entries: entries of pinned pages, each page pinned once per entry it is in
+ * @n: how many
+ * @dirty: mark the pages dirty (the guest may have written them)
+ *
+ * The entries are the record of what was pinned: each is a physically contiguous range of
+ * pinned pages, which unpin_user_page_range_dirty_lock() unpins folio by folio.
+ *
+ * Context: process context, may sleep.
+ */
+static void gunyah_vm_mem_unpin_entries(const struct gunyah_rm_mem_entry *entries,
+					unsigned long n, bool dirty)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		unpin_user_page_range_dirty_lock(pfn_to_page(PHYS_PFN(entries[i].phys_addr)),
+						 entries[i].size >> PAGE_SHIFT, dirty);
+		if (!((i + 1) % 1024))
+			cond_resched();
+	}
+}
+
+/**
+ * gunyah_vm_mem_pin() - pin the pages of a mapping, check them and make its memory entries
+ * @mapping: the mapping, with userspace_addr and npages; its parcel gets the entries
+ *
+ * Pins GUNYAH_VM_MEM_PIN_BATCH pages at a time into a small buffer (pin_user_pages_fast() may
+ * pin fewer than asked: it is called until all are pinned) and turns each batch into memory
+ * entries at once (gunyah_vm_mem_runs_add()): consecutive pages that are physically contiguous
+ * become one entry. On error, the pages pinned so far are unpinned and there are no entries.
  *
  * Context: process context, may sleep; the caller's mm is the one to pin from.
  * Return: 0; -EFAULT if part of the range is not mapped, or not writable, or cannot be pinned
@@ -424,28 +516,36 @@ static int gunyah_vm_mem_scan_pages(struct page **pages, unsigned long first, un
  * shmem or hugetlb (the mapping changed since it was checked); -ENOMEM; -EINTR on a fatal
  * signal; or another errno of pin_user_pages_fast().
  */
-static int gunyah_vm_mem_pin(struct gunyah_vm_mem_mapping *mapping, unsigned long *runs)
+static int gunyah_vm_mem_pin(struct gunyah_vm_mem_mapping *mapping)
 {
-	unsigned long pinned = 0;
+	struct gunyah_vm_mem_runs r = { .max = mapping->npages };
+	unsigned long pinned = 0, added;
+	struct page **batch;
 	int nr, ret;
 
-	*runs = 0;
+	batch = kmalloc_array(min_t(unsigned long, mapping->npages, GUNYAH_VM_MEM_PIN_BATCH),
+			      sizeof(*batch), GFP_KERNEL);
+	if (!batch)
+		return -ENOMEM;
 
 	while (pinned < mapping->npages) {
 		nr = min_t(unsigned long, mapping->npages - pinned, GUNYAH_VM_MEM_PIN_BATCH);
 		ret = pin_user_pages_fast(mapping->userspace_addr + (pinned << PAGE_SHIFT), nr,
-					  FOLL_WRITE | FOLL_LONGTERM, mapping->pages + pinned);
+					  FOLL_WRITE | FOLL_LONGTERM, batch);
 		if (ret <= 0) {
 			/* 0 pages pinned and no error: do not loop forever */
 			if (!ret)
 				ret = -EFAULT;
 			goto err_unpin;
 		}
-		pinned += ret;
+		nr = ret;
 
-		ret = gunyah_vm_mem_scan_pages(mapping->pages, pinned - ret, pinned, runs);
-		if (ret)
+		ret = gunyah_vm_mem_runs_add(&r, batch, nr, &added);
+		if (ret) {
+			unpin_user_pages(batch + added, nr - added);
 			goto err_unpin;
+		}
+		pinned += nr;
 
 		if (pinned < mapping->npages) {
 			if (fatal_signal_pending(current)) {
@@ -455,10 +555,16 @@ static int gunyah_vm_mem_pin(struct gunyah_vm_mem_mapping *mapping, unsigned lon
 			cond_resched();
 		}
 	}
+	kfree(batch);
+
+	mapping->parcel.mem_entries = r.entries;
+	mapping->parcel.n_mem_entries = r.n;
 	return 0;
 
 err_unpin:
-	unpin_user_pages(mapping->pages, pinned);
+	gunyah_vm_mem_unpin_entries(r.entries, r.n, false);
+	kvfree(r.entries);
+	kfree(batch);
 	return ret;
 }
 
@@ -483,43 +589,16 @@ static u8 gunyah_vm_mem_acl_perms(u32 flags)
 }
 
 /**
- * gunyah_vm_mem_build_parcel() - describe a mapping's pinned pages as a memory parcel
+ * gunyah_vm_mem_init_parcel() - describe a mapping's pinned pages as a memory parcel
  * @ghvm: the VM (for the guest's and the host's VM ids)
- * @mapping: the mapping, its pages pinned
- * @runs: physically contiguous runs of its pages (gunyah_vm_mem_pin())
+ * @mapping: the mapping, its pages pinned and its memory entries made (gunyah_vm_mem_pin())
  *
- * Consecutive pages that are physically contiguous become one memory entry.
- *
- * Context: process context, may sleep.
- * Return: 0 or -ENOMEM.
+ * Context: any context.
  */
-static int gunyah_vm_mem_build_parcel(struct gunyah_vm *ghvm,
-				      struct gunyah_vm_mem_mapping *mapping, unsigned long runs)
+static void gunyah_vm_mem_init_parcel(struct gunyah_vm *ghvm,
+				      struct gunyah_vm_mem_mapping *mapping)
 {
 	struct gunyah_rm_mem_parcel *parcel = &mapping->parcel;
-	struct gunyah_rm_mem_entry *entries;
-	unsigned long i, n, pfn, prev_pfn;
-
-	entries = kvmalloc_array(runs, sizeof(*entries), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!entries)
-		return -ENOMEM;
-
-	n = 0;
-	prev_pfn = page_to_pfn(mapping->pages[0]);
-	entries[0].phys_addr = PFN_PHYS(prev_pfn);
-	entries[0].size = PAGE_SIZE;
-	for (i = 1; i < mapping->npages; i++) {
-		pfn = page_to_pfn(mapping->pages[i]);
-		if (pfn == prev_pfn + 1) {
-			entries[n].size += PAGE_SIZE;
-		} else {
-			if (WARN_ON_ONCE(++n >= runs))
-				break;
-			entries[n].phys_addr = PFN_PHYS(pfn);
-			entries[n].size = PAGE_SIZE;
-		}
-		prev_pfn = pfn;
-	}
 
 	mapping->acl[0].vmid = ghvm->vmid;
 	mapping->acl[0].perms = gunyah_vm_mem_acl_perms(mapping->flags);
@@ -531,10 +610,7 @@ static int gunyah_vm_mem_build_parcel(struct gunyah_vm *ghvm,
 	parcel->acl_entries = mapping->acl;
 	/* A lend gives the guest sole access: the host is not in the ACL */
 	parcel->n_acl_entries = (mapping->flags & GUNYAH_MEM_FORCE_LEND) ? 1 : 2;
-	parcel->mem_entries = entries;
-	parcel->n_mem_entries = n + 1;
 	parcel->mem_handle = GUNYAH_MEM_HANDLE_INVAL;
-	return 0;
 }
 
 /**
@@ -548,7 +624,8 @@ static int gunyah_vm_mem_build_parcel(struct gunyah_vm *ghvm,
 static void gunyah_vm_mem_unpin(struct gunyah_vm *ghvm, struct gunyah_vm_mem_mapping *mapping,
 				bool dirty)
 {
-	unpin_user_pages_dirty_lock(mapping->pages, mapping->npages, dirty);
+	gunyah_vm_mem_unpin_entries(mapping->parcel.mem_entries, mapping->parcel.n_mem_entries,
+				    dirty);
 	account_locked_vm(ghvm->mm, mapping->npages, false);
 }
 
@@ -561,7 +638,6 @@ static void gunyah_vm_mem_unpin(struct gunyah_vm *ghvm, struct gunyah_vm_mem_map
 static void gunyah_vm_mem_mapping_free(struct gunyah_vm_mem_mapping *mapping)
 {
 	kvfree(mapping->parcel.mem_entries);
-	kvfree(mapping->pages);
 	kfree(mapping);
 }
 
@@ -580,7 +656,6 @@ gunyah_vm_mem_mapping_create(struct gunyah_vm *ghvm,
 			     const struct gunyah_userspace_memory_region *region)
 {
 	struct gunyah_vm_mem_mapping *mapping;
-	unsigned long runs;
 	int ret;
 
 	mapping = kzalloc(sizeof(*mapping), GFP_KERNEL_ACCOUNT);
@@ -612,39 +687,22 @@ gunyah_vm_mem_mapping_create(struct gunyah_vm *ghvm,
 		goto err_free;
 	}
 
-	/*
-	 * Too big a region fails here with -ENOMEM (kvmalloc() refuses more than INT_MAX bytes).
-	 * Not zeroed: only the entries gunyah_vm_mem_pin() filled are ever read.
-	 */
-	mapping->pages = kvmalloc_array(mapping->npages, sizeof(*mapping->pages),
-					GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!mapping->pages) {
-		ret = -ENOMEM;
-		goto err_unaccount;
-	}
-
-	ret = gunyah_vm_mem_pin(mapping, &runs);
+	/* Too many memory entries fail with -ENOMEM (kvmalloc() refuses more than INT_MAX bytes) */
+	ret = gunyah_vm_mem_pin(mapping);
 	if (ret == -EINVAL) {
 		dev_err_ratelimited(ghvm->parent,
 				    "VM %u: region %u: memory at %#llx is not anonymous, shmem or hugetlbfs\n",
 				    ghvm->vmid, mapping->label, mapping->userspace_addr);
-		goto err_free_pages;
+		goto err_unaccount;
 	} else if (ret) {
 		dev_err_ratelimited(ghvm->parent, "VM %u: region %u: failed to pin memory: %d\n",
 				    ghvm->vmid, mapping->label, ret);
-		goto err_free_pages;
+		goto err_unaccount;
 	}
 
-	ret = gunyah_vm_mem_build_parcel(ghvm, mapping, runs);
-	if (ret)
-		goto err_unpin;
-
+	gunyah_vm_mem_init_parcel(ghvm, mapping);
 	return mapping;
 
-err_unpin:
-	unpin_user_pages(mapping->pages, mapping->npages);
-err_free_pages:
-	kvfree(mapping->pages);
 err_unaccount:
 	account_locked_vm(ghvm->mm, mapping->npages, false);
 err_free:
