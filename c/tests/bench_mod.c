@@ -51,7 +51,7 @@ static_assert(sizeof(struct gunyah_bench_arg) <= GUNYAH_FN_MAX_ARG_SIZE);
 #define GUNYAH_BENCH_BELL_FLAG		BIT_ULL(0)
 
 /* Pages per pin_user_pages_fast() call: the VM manager's batch (GUNYAH_VM_MEM_PIN_BATCH) */
-#define GUNYAH_BENCH_PIN_BATCH		(SZ_1G >> PAGE_SHIFT)
+#define GUNYAH_BENCH_PIN_BATCH		512UL
 
 /**
  * struct gunyah_bench_ctx - one measurement
