@@ -504,8 +504,6 @@ FIXTURE_TEARDOWN(fi)
 	size_t ps = gh_page_size();
 
 	gh_fei_clear();
-	if (gh_fei_available())
-		gh_write_file(GH_FEI_DIR "/space", "0");
 	gh_sim_reset_knobs();
 	if (self->r0)
 		munmap(self->r0, GH_FI_R0_PAGES * ps);
@@ -526,12 +524,8 @@ FIXTURE_TEARDOWN(fi)
 /* fail_function: the variant's function fails with -@err, @times calls (-1: every call) */
 static int gh_fi_arm_times(const struct _fixture_variant_fi *variant, int err, int times)
 {
-	int ret;
-
-	ret = gh_write_file(GH_FEI_DIR "/space", "%u", variant->space);
-	if (!ret)
-		ret = gh_fei_arm(variant->func, -(long)err, times);
-	return ret;
+	return gh_fei_arm_skip(variant->func, -(long)err, times,
+			       variant->space ? (int)variant->space - 1 : 0);
 }
 
 static int gh_fi_arm(const struct _fixture_variant_fi *variant, bool rm, __u32 code)
@@ -544,10 +538,8 @@ static int gh_fi_arm(const struct _fixture_variant_fi *variant, bool rm, __u32 c
 static void gh_fi_disarm(const struct _fixture_variant_fi *variant)
 {
 	gh_sim_reset_knobs();
-	if (gh_fei_available()) {
+	if (gh_fei_available())
 		gh_fei_disarm(variant->func);
-		gh_write_file(GH_FEI_DIR "/space", "0");
-	}
 }
 
 /*

@@ -515,6 +515,7 @@ static inline bool gh_fei_available(void)
 static inline void gh_fei_disarm(const char *func)
 {
 	gh_write_file(GH_FEI_DIR "/times", "0");
+	gh_write_file(GH_FEI_DIR "/space", "0");
 	gh_write_file(GH_FEI_DIR "/inject", "!%s", func);
 }
 
@@ -524,18 +525,20 @@ static inline void gh_fei_clear(void)
 	if (!gh_fei_available())
 		return;
 	gh_write_file(GH_FEI_DIR "/times", "0");
+	gh_write_file(GH_FEI_DIR "/space", "0");
 	gh_write_file(GH_FEI_DIR "/inject", " ");
 }
 
 /**
- * gh_fei_arm() - make the next @times calls of @func return @retval (-1: every call)
+ * gh_fei_arm_skip() - let @skip calls of @func through, then make @times calls return @retval
  * @func: a function with ALLOW_ERROR_INJECTION
  * @retval: a negative errno
- * @times: how many calls fail
+ * @times: how many calls fail (-1: every call)
+ * @skip: how many calls succeed first (the fault attribute's space, which each call uses 1 of)
  *
  * Return: 0, or the errno of the debugfs write that failed (everything undone).
  */
-static inline int gh_fei_arm(const char *func, long retval, int times)
+static inline int gh_fei_arm_skip(const char *func, long retval, int times, int skip)
 {
 	char path[256];
 	int ret;
@@ -553,11 +556,20 @@ static inline int gh_fei_arm(const char *func, long retval, int times)
 		ret = gh_write_file(GH_FEI_DIR "/interval", "1");
 	/* One line per injection, no stack dump */
 	gh_write_file(GH_FEI_DIR "/verbose", "1");
+	/* A call fails once the space left is not larger than its size, 1 */
+	if (!ret)
+		ret = gh_write_file(GH_FEI_DIR "/space", "%d", skip ? skip + 1 : 0);
 	if (!ret)
 		ret = gh_write_file(GH_FEI_DIR "/times", "%d", times);
 	if (ret)
 		gh_fei_disarm(func);
 	return ret;
+}
+
+/* gh_fei_arm_skip() without calls let through: the next @times calls fail */
+static inline int gh_fei_arm(const char *func, long retval, int times)
+{
+	return gh_fei_arm_skip(func, retval, times, 0);
 }
 
 /* ---- process accounting ---- */

@@ -202,6 +202,114 @@ TEST_F(mem_err, rejected)
 				self->fresh));
 }
 
+/* ---- SET_USER_MEM_REGION: failing part way through pinning ---- */
+
+#define GH_GROW_PAGES	2048
+
+/*
+ * A region of GH_GROW_PAGES pages touched in a random order, so that next to no two neighbours
+ * are physically contiguous and the VM manager needs about one memory entry per page. Its entry
+ * array starts with 64 entries and doubles, while the region is pinned 512 pages at a time.
+ * fail_function makes one of the array's allocations fail: SET_USER_MEM_REGION fails with
+ * ENOMEM, and every page pinned so far (in earlier batches and in the batch at hand) is
+ * unpinned again, nothing stays charged, and the same region is accepted afterwards.
+ */
+FIXTURE(mem_pin_fail) {
+	int devfd;
+	int vmfd;
+	char *map;
+	long long vmlck;
+	long long pins;
+};
+
+FIXTURE_VARIANT(mem_pin_fail) {
+	int skip;	/* allocations of the entry array that succeed first */
+};
+
+/* The first one: nothing is in the entries yet, the whole first batch is unpinned */
+FIXTURE_VARIANT_ADD(mem_pin_fail, first_allocation) {
+	.skip = 0,
+};
+
+/* 64 -> 128 entries, in the middle of the first batch */
+FIXTURE_VARIANT_ADD(mem_pin_fail, first_batch) {
+	.skip = 1,
+};
+
+/* 64, 128, 256 and 512 entries succeed; 1024 fails in the second batch */
+FIXTURE_VARIANT_ADD(mem_pin_fail, second_batch) {
+	.skip = 4,
+};
+
+FIXTURE_SETUP(mem_pin_fail)
+{
+	size_t ps = gh_page_size(), i, j;
+	unsigned int *order, tmp;
+	__u64 x = 0x9e3779b97f4a7c15ULL;
+
+	self->devfd = -1;
+	self->vmfd = -1;
+	self->map = NULL;
+	if (!gh_have_dev())
+		SKIP(return, GH_DEV_PATH " is absent");
+	if (!gh_fei_available())
+		SKIP(return, "no fail_function in this kernel");
+	self->devfd = gh_open_dev();
+	ASSERT_LE(0, self->devfd);
+	self->vmfd = gh_create_vm(self->devfd);
+	ASSERT_LE(0, self->vmfd);
+	self->map = gh_mmap_anon(GH_GROW_PAGES * ps);
+	ASSERT_TRUE(!!self->map);
+
+	/* Touch the pages in a random order (xorshift, Fisher-Yates) */
+	order = malloc(GH_GROW_PAGES * sizeof(*order));
+	ASSERT_TRUE(!!order);
+	for (i = 0; i < GH_GROW_PAGES; i++)
+		order[i] = i;
+	for (i = GH_GROW_PAGES - 1; i > 0; i--) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = x % (i + 1);
+		tmp = order[i];
+		order[i] = order[j];
+		order[j] = tmp;
+	}
+	for (i = 0; i < GH_GROW_PAGES; i++)
+		self->map[(size_t)order[i] * ps] = 1;
+	free(order);
+
+	self->vmlck = gh_vmlck_kb();
+	self->pins = gh_pins_outstanding();
+}
+
+FIXTURE_TEARDOWN(mem_pin_fail)
+{
+	gh_fei_clear();
+	if (self->vmfd >= 0)
+		close(self->vmfd);
+	if (self->map)
+		munmap(self->map, GH_GROW_PAGES * gh_page_size());
+	if (self->devfd >= 0)
+		close(self->devfd);
+}
+
+TEST_F(mem_pin_fail, unpinned)
+{
+	__u64 size = (__u64)GH_GROW_PAGES * gh_page_size();
+
+	ASSERT_EQ(0, gh_fei_arm_skip("gunyah_vm_mem_runs_grow", -ENOMEM, 1, variant->skip));
+	EXPECT_ERRNO(ENOMEM, gh_set_mem(self->vmfd, 1, GH_R | GH_W, GH_GUEST_BASE, size,
+					self->map));
+	gh_fei_clear();
+	EXPECT_EQ(self->vmlck, gh_vmlck_kb());
+	EXPECT_EQ(self->pins, gh_pins_outstanding());
+
+	/* The same region is accepted afterwards, each of its pages pinned once */
+	EXPECT_EQ(0, gh_set_mem(self->vmfd, 1, GH_R | GH_W, GH_GUEST_BASE, size, self->map));
+	EXPECT_EQ(self->pins + GH_GROW_PAGES, gh_pins_outstanding());
+}
+
 /* ---- SET_USER_MEM_REGION: overlaps and labels ---- */
 
 /*
