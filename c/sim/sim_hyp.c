@@ -458,17 +458,23 @@ bool sim_txq_has_work(struct gunyah_sim *sim)
 }
 
 /**
- * sim_rxq_push() - queue one fragment for the host and raise its RX interrupt
+ * sim_rxq_push() - queue one fragment for the host, raising its RX interrupt when due
  * @sim: the simulator
  * @buf: the fragment
  * @len: its size, 1..SIM_MSGQ_MSG_SIZE
+ * @push: the sender's PUSH flag (the last fragment of a message)
+ *
+ * As the hypervisor's message queue does with a not-empty threshold of one message, the RX
+ * interrupt is raised when the queue was empty or the sender pushes: a receiver that drains
+ * the queue until it is empty misses nothing, and one interrupt covers a burst of fragments.
  *
  * Context: any context; takes &gunyah_sim.lock.
  * Return: 0, -EINVAL for a bad size, or -EAGAIN if the queue is full.
  */
-int sim_rxq_push(struct gunyah_sim *sim, const u8 *buf, size_t len)
+int sim_rxq_push(struct gunyah_sim *sim, const u8 *buf, size_t len, bool push)
 {
 	unsigned long flags;
+	bool was_empty;
 
 	if (!len || len > SIM_MSGQ_MSG_SIZE)
 		return -EINVAL;
@@ -477,11 +483,13 @@ int sim_rxq_push(struct gunyah_sim *sim, const u8 *buf, size_t len)
 		spin_unlock_irqrestore(&sim->lock, flags);
 		return -EAGAIN;
 	}
+	was_empty = !sim->rxq.count;
 	msgq_put_locked(&sim->rxq, buf, len);
 	spin_unlock_irqrestore(&sim->lock, flags);
 
 	sim_count(sim, SIM_CNT_RX_FRAGMENTS);
-	sim_irq_raise(sim, SIM_VIRQ_RM_RX);
+	if (was_empty || push)
+		sim_irq_raise(sim, SIM_VIRQ_RM_RX);
 	return 0;
 }
 

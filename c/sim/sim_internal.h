@@ -647,7 +647,7 @@ u32 sim_virq_alloc_locked(struct gunyah_sim *sim);
 void sim_virq_free_locked(struct gunyah_sim *sim, u32 virq);
 bool sim_txq_pop(struct gunyah_sim *sim, u8 *buf, size_t *len);
 bool sim_txq_has_work(struct gunyah_sim *sim);
-int sim_rxq_push(struct gunyah_sim *sim, const u8 *buf, size_t len);
+int sim_rxq_push(struct gunyah_sim *sim, const u8 *buf, size_t len, bool push);
 bool sim_rxq_has_room(struct gunyah_sim *sim);
 void sim_tx_full_timer_fn(struct timer_list *t);
 

@@ -391,7 +391,7 @@ int gunyah_sim_inject_rx(const void *msg, size_t len)
 
 	if (!sim)
 		return -ENODEV;
-	ret = sim_rxq_push(sim, msg, len);
+	ret = sim_rxq_push(sim, msg, len, true);
 	if (ret == -EAGAIN)
 		return -EBUSY;
 	if (!ret)

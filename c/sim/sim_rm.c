@@ -56,18 +56,19 @@ static void rm_busy_add(struct gunyah_sim *sim)
  * @sim: the simulator
  * @frag: the fragment
  * @len: its size
+ * @push: the last fragment of its message
  *
  * The wait is not the RM's work: it is left out of &gunyah_sim_counters.rm_cycles.
  *
  * Context: the RM thread; sleeps while the RM-to-host queue is full.
  * Return: 0, or -ESHUTDOWN if the thread is being stopped.
  */
-static int rm_push_wait(struct gunyah_sim *sim, const u8 *frag, size_t len)
+static int rm_push_wait(struct gunyah_sim *sim, const u8 *frag, size_t len, bool push)
 {
 	int ret;
 
 	while (!kthread_should_stop()) {
-		ret = sim_rxq_push(sim, frag, len);
+		ret = sim_rxq_push(sim, frag, len, push);
 		if (ret != -EAGAIN)
 			return ret;
 		rm_busy_add(sim);
@@ -83,10 +84,11 @@ static int rm_push_wait(struct gunyah_sim *sim, const u8 *frag, size_t len)
  * @sim: the simulator
  * @frag: the fragment (may be corrupted in place)
  * @len: its size
+ * @push: the last fragment of its message (the message queue's PUSH flag)
  *
  * Context: the RM thread; may sleep (delay knob, full queue).
  */
-static void rm_push(struct gunyah_sim *sim, u8 *frag, size_t len)
+static void rm_push(struct gunyah_sim *sim, u8 *frag, size_t len, bool push)
 {
 	unsigned int delay = 0, offset = 0, copies = 1, injected = 0;
 	bool drop = false, corrupt = false;
@@ -131,7 +133,7 @@ static void rm_push(struct gunyah_sim *sim, u8 *frag, size_t len)
 	if (corrupt)
 		frag[min_t(size_t, offset, len - 1)] ^= xor_mask;
 	for (; copies; copies--) {
-		if (rm_push_wait(sim, frag, len)) {
+		if (rm_push_wait(sim, frag, len, push)) {
 			sim_count(sim, SIM_CNT_RX_DROPPED);
 			return;
 		}
@@ -169,7 +171,7 @@ static void rm_send(struct gunyah_sim *sim, u8 type, u16 seq, u32 msg_id, const 
 		chunk = min_t(size_t, len - off, SIM_RM_FRAG_PAYLOAD);
 		memcpy(frag + SIM_RM_HDR_SIZE, payload + off, chunk);
 		off += chunk;
-		rm_push(sim, frag, SIM_RM_HDR_SIZE + chunk);
+		rm_push(sim, frag, SIM_RM_HDR_SIZE + chunk, i == nfrags - 1);
 	}
 }
 
