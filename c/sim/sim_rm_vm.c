@@ -14,6 +14,7 @@
  */
 
 #include <linux/array_size.h>
+#include <linux/build_bug.h>
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/slab.h>
@@ -590,6 +591,38 @@ static u32 rm_vm_get_vmid(struct gunyah_sim *sim, const struct sim_rm_req *req,
 	return RM_OK;
 }
 
+/* The largest reply: the error word and the data fill every byte the RM can send */
+static_assert(GUNYAH_SIM_RM_PAD_REPLY_MAX + 4 == SIM_RM_MAX_PAYLOAD);
+
+/**
+ * rm_pad_reply() - the simulator's PAD_REPLY {le32 size}: a reply of @size data bytes
+ * @sim: the simulator
+ * @req: the request
+ * @resp: the reply; its data is filled with byte i = (u8)i
+ *
+ * Not an RM call: see GUNYAH_SIM_RM_MSG_PAD_REPLY.
+ *
+ * Context: the RM thread, &gunyah_sim.rm.lock held.
+ * Return: RM_OK; RM_ERR_MSG_INVALID (not 4 bytes); RM_ERR_ARG_INVALID (more than
+ * GUNYAH_SIM_RM_PAD_REPLY_MAX bytes).
+ */
+static u32 rm_pad_reply(struct gunyah_sim *sim, const struct sim_rm_req *req,
+			struct sim_rm_resp *resp)
+{
+	u32 size, i;
+
+	if (req->len != 4)
+		return RM_ERR_MSG_INVALID;
+	size = get_unaligned_le32(req->buf);
+	sim_rm_record(sim, size);
+	if (size > GUNYAH_SIM_RM_PAD_REPLY_MAX)
+		return RM_ERR_ARG_INVALID;
+	for (i = 0; i < size; i++)
+		resp->data[i] = (u8)i;
+	resp->len = size;
+	return RM_OK;
+}
+
 /**
  * rm_vm_get_state() - VM_GET_STATE {le16 vmid (0 = the caller); le16 reserved}
  * @sim: the simulator
@@ -724,6 +757,7 @@ static const struct {
 	{ RM_MSG_MEM_SHARE,		rm_mem_share },
 	{ RM_MSG_MEM_APPEND,		rm_mem_append },
 	{ RM_MSG_MEM_RECLAIM,		rm_mem_reclaim },
+	{ GUNYAH_SIM_RM_MSG_PAD_REPLY,	rm_pad_reply },
 };
 
 /**

@@ -305,6 +305,54 @@ static void request_sizes_test(struct kunit *test)
 	expect_get_vmid_works(test, ctx->rm);
 }
 
+/*
+ * The simulator's PAD_REPLY: replies of 1 to 63 fragments (the most a reply has) reach the
+ * caller whole and in order, with each fragment count and boundary around 1, 2 and 62.
+ */
+static void pad_reply_test(struct kunit *test)
+{
+	static const u32 sizes[] = {
+		0, 1, 228, 229, 460, 461, 62 * 232 - 4, 62 * 232 - 3, GUNYAH_SIM_RM_PAD_REPLY_MAX,
+	};
+	struct rpc_ctx *ctx = test->priv;
+	struct gunyah_sim_counters before, after;
+	size_t resp_size, i, j;
+	__le32 req;
+	void *resp;
+	u8 *data;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		req = cpu_to_le32(sizes[i]);
+		gunyah_sim_get_counters(&before);
+		KUNIT_ASSERT_EQ_MSG(test, gunyah_rm_call(ctx->rm, GUNYAH_SIM_RM_MSG_PAD_REPLY, &req,
+							 sizeof(req), &resp, &resp_size),
+				    0, "size %u", sizes[i]);
+		gunyah_sim_get_counters(&after);
+		KUNIT_EXPECT_EQ_MSG(test, after.rx_fragments - before.rx_fragments,
+				    DIV_ROUND_UP(sizes[i] + 4, 232), "size %u", sizes[i]);
+		KUNIT_EXPECT_EQ(test, resp_size, sizes[i]);
+		if (!sizes[i]) {
+			KUNIT_EXPECT_NULL(test, resp);
+			continue;
+		}
+		KUNIT_ASSERT_NOT_NULL(test, resp);
+		data = resp;
+		for (j = 0; j < resp_size && data[j] == (u8)j; j++)
+			;
+		KUNIT_EXPECT_EQ_MSG(test, j, resp_size, "size %u: byte %zu differs", sizes[i], j);
+		kfree(resp);
+	}
+	KUNIT_EXPECT_EQ(test, after.rx_fragments - before.rx_fragments, 63);
+
+	/* One byte more than a reply holds, and a request of the wrong length: the RM refuses */
+	req = cpu_to_le32(GUNYAH_SIM_RM_PAD_REPLY_MAX + 1);
+	KUNIT_EXPECT_EQ(test, gunyah_rm_call(ctx->rm, GUNYAH_SIM_RM_MSG_PAD_REPLY, &req,
+					     sizeof(req), NULL, NULL), -EINVAL);
+	KUNIT_EXPECT_EQ(test, gunyah_rm_call(ctx->rm, GUNYAH_SIM_RM_MSG_PAD_REPLY, &req, 2,
+					     NULL, NULL), -EINVAL);
+	expect_get_vmid_works(test, ctx->rm);
+}
+
 /* Every RM error code, sent by the simulated RM in a real reply, becomes the mapped errno. */
 static void rpc_error_test(struct kunit *test)
 {
@@ -679,6 +727,7 @@ static struct kunit_case rpc_cases[] = {
 	KUNIT_CASE(get_vmid_test),
 	KUNIT_CASE(alloc_vmid_test),
 	KUNIT_CASE(request_sizes_test),
+	KUNIT_CASE(pad_reply_test),
 	KUNIT_CASE_PARAM(rpc_error_test, remap_gen_params),
 	KUNIT_CASE(seq_wrap_test),
 	KUNIT_CASE(notification_test),

@@ -14,6 +14,17 @@
 
 struct device;
 
+/*
+ * GUNYAH_SIM_RM_MSG_PAD_REPLY - an RPC only the simulated RM implements (a real RM answers
+ * UNIMPLEMENTED), for measuring how the RM client receives replies of every size. The request
+ * is {le32 size}; the reply is successful and carries @size bytes of data after its error
+ * word, byte i being (u8)i: up to GUNYAH_SIM_RM_PAD_REPLY_MAX bytes, which with the error word
+ * fill 63 fragments, the most a reply can have. A larger size or another request length is
+ * ARG_INVALID / MSG_INVALID.
+ */
+#define GUNYAH_SIM_RM_MSG_PAD_REPLY	0x5600ff10U
+#define GUNYAH_SIM_RM_PAD_REPLY_MAX	(63U * 232U - 4U)
+
 /**
  * struct gunyah_sim_counters - a snapshot of the simulator's counters
  * @rm_requests: complete RM requests dispatched
