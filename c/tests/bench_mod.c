@@ -39,6 +39,7 @@
 #include <linux/gunyah.h>
 #include <gunyah/hypercall.h>
 #include <gunyah/rsc_mgr.h>
+#include <gunyah/sim.h>
 #include <gunyah/vm_mgr.h>
 
 #include "gunyah_bench.h"
@@ -275,6 +276,62 @@ static int gunyah_bench_rpc(struct gunyah_bench_ctx *ctx, u64 *res)
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* GUNYAH_BENCH_OP_RPC_REPLY                                                                */
+
+static_assert(GUNYAH_BENCH_RPC_REPLY_MSG_ID == GUNYAH_SIM_RM_MSG_PAD_REPLY);
+static_assert(GUNYAH_BENCH_RPC_REPLY_MAX == GUNYAH_SIM_RM_PAD_REPLY_MAX);
+
+static int gunyah_bench_rpc_reply_calls(struct gunyah_bench_ctx *ctx, u64 len)
+{
+	__le32 req = cpu_to_le32((u32)len);
+	size_t resp_size;
+	void *resp;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < ctx->arg->iters; i++) {
+		ret = gunyah_rm_call(ctx->f->rm, GUNYAH_BENCH_RPC_REPLY_MSG_ID, &req, sizeof(req),
+				     &resp, &resp_size);
+		if (ret)
+			return ret;
+		kfree(resp);
+		if (resp_size != len)
+			return -EPROTO;
+	}
+	return 0;
+}
+
+static int gunyah_bench_rpc_reply_floor(struct gunyah_bench_ctx *ctx)
+{
+	return gunyah_bench_rpc_reply_calls(ctx, ctx->arg->floor_len);
+}
+
+static int gunyah_bench_rpc_reply_work(struct gunyah_bench_ctx *ctx)
+{
+	return gunyah_bench_rpc_reply_calls(ctx, ctx->arg->len);
+}
+
+/**
+ * gunyah_bench_rpc_reply() - GUNYAH_BENCH_OP_RPC_REPLY
+ * @ctx: the measurement
+ * @res: the results
+ *
+ * Context: process context, may sleep; &gunyah_vm.fn_lock held (bind()), which no RM call
+ * needs.
+ * Return: 0; -EINVAL (a size above GUNYAH_BENCH_RPC_REPLY_MAX); -EPROTO (a reply of another
+ * size); -EINTR; or the errno of a failed round trip (-EOPNOTSUPP: not the simulator's RM).
+ */
+static int gunyah_bench_rpc_reply(struct gunyah_bench_ctx *ctx, u64 *res)
+{
+	const struct gunyah_bench_arg *arg = ctx->arg;
+
+	if (arg->len > GUNYAH_BENCH_RPC_REPLY_MAX || arg->floor_len > GUNYAH_BENCH_RPC_REPLY_MAX)
+		return -EINVAL;
+	return gunyah_bench_rounds(ctx, gunyah_bench_rpc_reply_floor, gunyah_bench_rpc_reply_work,
+				   NULL, res);
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* GUNYAH_BENCH_OP_BELL                                                                     */
 
 static bool gunyah_bench_bell_populate(struct gunyah_vm_resource_ticket *ticket,
@@ -447,6 +504,9 @@ static long gunyah_bench_bind(struct gunyah_vm_function_instance *f)
 		break;
 	case GUNYAH_BENCH_OP_PIN:
 		ret = gunyah_bench_pin(&ctx, res);
+		break;
+	case GUNYAH_BENCH_OP_RPC_REPLY:
+		ret = gunyah_bench_rpc_reply(&ctx, res);
 		break;
 	default:
 		ret = -EINVAL;

@@ -45,6 +45,15 @@
  */
 #define GUNYAH_BENCH_RPC_MSG_ID		0x5600beefU
 
+/*
+ * The message id GUNYAH_BENCH_OP_RPC_REPLY sends: the simulator's PAD_REPLY
+ * (GUNYAH_SIM_RM_MSG_PAD_REPLY in <gunyah/sim.h>), which only the simulated RM implements. Its
+ * request is {le32 size}, its reply @size bytes of data after the error word, at most
+ * GUNYAH_BENCH_RPC_REPLY_MAX: with the error word, 63 fragments.
+ */
+#define GUNYAH_BENCH_RPC_REPLY_MSG_ID	0x5600ff10U
+#define GUNYAH_BENCH_RPC_REPLY_MAX	(63U * GUNYAH_BENCH_RPC_FRAG_PAYLOAD - 4U)
+
 /**
  * GUNYAH_BENCH_OP_MMIO - in-kernel MMIO dispatch
  *
@@ -81,6 +90,16 @@
  * unpinned after each timing, outside it. @iters must be 1.
  */
 #define GUNYAH_BENCH_OP_PIN		4U
+/**
+ * GUNYAH_BENCH_OP_RPC_REPLY - resource manager round trips against the size of the reply
+ *
+ * Floor: @iters gunyah_rm_call() of GUNYAH_BENCH_RPC_REPLY_MSG_ID asking for @floor_len bytes
+ * of reply data. Workload: the same asking for @len bytes. Both at most
+ * GUNYAH_BENCH_RPC_REPLY_MAX. Every call must succeed with a reply of exactly the size asked
+ * for, else the measurement fails with the call's errno (-EOPNOTSUPP without the simulator's
+ * RM), or -EPROTO for a reply of another size.
+ */
+#define GUNYAH_BENCH_OP_RPC_REPLY	5U
 
 /* Run one round first and do not report it */
 #define GUNYAH_BENCH_FLAG_WARMUP	0x1U
@@ -97,9 +116,11 @@
  * @addr: GUNYAH_BENCH_OP_MMIO: guest physical address written; GUNYAH_BENCH_OP_PIN: user
  *        address
  * @len: GUNYAH_BENCH_OP_MMIO: access size (1, 2, 4 or 8); GUNYAH_BENCH_OP_RPC: workload payload
- *       bytes; GUNYAH_BENCH_OP_PIN: bytes to pin
+ *       bytes; GUNYAH_BENCH_OP_RPC_REPLY: workload reply data bytes; GUNYAH_BENCH_OP_PIN: bytes
+ *       to pin
  * @value: GUNYAH_BENCH_OP_MMIO: value written
- * @floor_len: GUNYAH_BENCH_OP_RPC: floor payload bytes
+ * @floor_len: GUNYAH_BENCH_OP_RPC: floor payload bytes; GUNYAH_BENCH_OP_RPC_REPLY: floor reply
+ *             data bytes
  * @label: GUNYAH_BENCH_OP_BELL: the doorbell's label
  * @flags: GUNYAH_BENCH_FLAG_*
  * @results: user pointer to 2 * @rounds __u64: for round r, [2r] the floor's ticks (0 without a
