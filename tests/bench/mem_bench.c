@@ -151,32 +151,12 @@ static long long mem_counter(const char *name)
 /* Fault every page in, in address order or in a random one */
 static int mem_touch(char *mem, size_t size, bool frag)
 {
-	size_t n = size / page_size, i, j;
-	__u64 x = 0x9e3779b97f4a7c15ULL;
-	__u32 *order, tmp;
+	size_t n = size / page_size, i;
 
-	if (!frag) {
-		for (i = 0; i < n; i++)
-			mem[i * page_size] = 1;
-		return 0;
-	}
-	order = malloc(n * sizeof(*order));
-	if (!order)
-		return -ENOMEM;
+	if (frag)
+		return ghv_touch_shuffled(mem, n, page_size);
 	for (i = 0; i < n; i++)
-		order[i] = i;
-	for (i = n - 1; i > 0; i--) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		j = x % (i + 1);
-		tmp = order[i];
-		order[i] = order[j];
-		order[j] = tmp;
-	}
-	for (i = 0; i < n; i++)
-		mem[(size_t)order[i] * page_size] = 1;
-	free(order);
+		mem[i * page_size] = 1;
 	return 0;
 }
 

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -383,6 +384,40 @@ static inline void *ghv_mmap_anon(size_t size)
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Fault in the @npages pages of @mem (@page_size bytes each) in a random order (xorshift64 and
+ * Fisher-Yates, the same order every time): the page allocator then hands out pages that are
+ * next to never physically contiguous with their neighbours, about one memory entry per page.
+ * Returns 0 or -ENOMEM.
+ */
+static inline int ghv_touch_shuffled(char *mem, size_t npages, size_t page_size)
+{
+	__u64 x = 0x9e3779b97f4a7c15ULL;
+	size_t i, j;
+	__u32 *order, tmp;
+
+	if (!npages)
+		return 0;
+	order = malloc(npages * sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	for (i = 0; i < npages; i++)
+		order[i] = i;
+	for (i = npages - 1; i > 0; i--) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = x % (i + 1);
+		tmp = order[i];
+		order[i] = order[j];
+		order[j] = tmp;
+	}
+	for (i = 0; i < npages; i++)
+		mem[(size_t)order[i] * page_size] = 1;
+	free(order);
+	return 0;
 }
 
 static inline int ghv_set_mem(int vmfd, __u32 label, __u32 flags, __u64 gpa, __u64 size,

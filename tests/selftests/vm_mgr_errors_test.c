@@ -9,6 +9,7 @@
 
 #include "kselftest_harness.h"
 #include "gunyah_test_util.h"
+#include "gunyah_vm_util.h"
 
 #define GH_R	GUNYAH_MEM_ALLOW_READ
 #define GH_W	GUNYAH_MEM_ALLOW_WRITE
@@ -243,9 +244,7 @@ FIXTURE_VARIANT_ADD(mem_pin_fail, second_batch) {
 
 FIXTURE_SETUP(mem_pin_fail)
 {
-	size_t ps = gh_page_size(), i, j;
-	unsigned int *order, tmp;
-	__u64 x = 0x9e3779b97f4a7c15ULL;
+	size_t ps = gh_page_size();
 
 	self->devfd = -1;
 	self->vmfd = -1;
@@ -261,23 +260,7 @@ FIXTURE_SETUP(mem_pin_fail)
 	self->map = gh_mmap_anon(GH_GROW_PAGES * ps);
 	ASSERT_TRUE(!!self->map);
 
-	/* Touch the pages in a random order (xorshift, Fisher-Yates) */
-	order = malloc(GH_GROW_PAGES * sizeof(*order));
-	ASSERT_TRUE(!!order);
-	for (i = 0; i < GH_GROW_PAGES; i++)
-		order[i] = i;
-	for (i = GH_GROW_PAGES - 1; i > 0; i--) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		j = x % (i + 1);
-		tmp = order[i];
-		order[i] = order[j];
-		order[j] = tmp;
-	}
-	for (i = 0; i < GH_GROW_PAGES; i++)
-		self->map[(size_t)order[i] * ps] = 1;
-	free(order);
+	ASSERT_EQ(0, ghv_touch_shuffled(self->map, GH_GROW_PAGES, ps));
 
 	self->vmlck = gh_vmlck_kb();
 	self->pins = gh_pins_outstanding();
