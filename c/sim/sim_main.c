@@ -10,6 +10,7 @@
  */
 
 #include <linux/array_size.h>
+#include <linux/cleanup.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/export.h>
@@ -439,18 +440,15 @@ int gunyah_sim_vm_info(u16 vmid, struct gunyah_sim_vm_info *info)
 {
 	struct gunyah_sim *sim = sim_get();
 	struct sim_vm *vm;
-	int ret = 0;
 
 	if (!sim)
 		return -ENODEV;
-	mutex_lock(&sim->rm.lock);
+	guard(mutex)(&sim->rm.lock);
 	vm = xa_load(&sim->rm.vms, vmid);
-	if (vm)
-		sim_rm_fill_vm_info(sim, vm, info);
-	else
-		ret = -ENOENT;
-	mutex_unlock(&sim->rm.lock);
-	return ret;
+	if (!vm)
+		return -ENOENT;
+	sim_rm_fill_vm_info(sim, vm, info);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(gunyah_sim_vm_info);
 
@@ -466,18 +464,15 @@ int gunyah_sim_parcel_info(u32 handle, struct gunyah_sim_parcel_info *info)
 {
 	struct gunyah_sim *sim = sim_get();
 	struct sim_parcel *p;
-	int ret = 0;
 
 	if (!sim)
 		return -ENODEV;
-	mutex_lock(&sim->rm.lock);
+	guard(mutex)(&sim->rm.lock);
 	p = sim_parcel_find(sim, handle);
-	if (p)
-		sim_parcel_fill_info(p, info);
-	else
-		ret = -ENOENT;
-	mutex_unlock(&sim->rm.lock);
-	return ret;
+	if (!p)
+		return -ENOENT;
+	sim_parcel_fill_info(p, info);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(gunyah_sim_parcel_info);
 
@@ -491,17 +486,14 @@ EXPORT_SYMBOL_GPL(gunyah_sim_parcel_info);
 int gunyah_sim_last_request(struct gunyah_sim_request *req)
 {
 	struct gunyah_sim *sim = sim_get();
-	int ret = 0;
 
 	if (!sim)
 		return -ENODEV;
-	mutex_lock(&sim->rm.lock);
-	if (sim->rm.have_last)
-		*req = sim->rm.last;
-	else
-		ret = -ENOENT;
-	mutex_unlock(&sim->rm.lock);
-	return ret;
+	guard(mutex)(&sim->rm.lock);
+	if (!sim->rm.have_last)
+		return -ENOENT;
+	*req = sim->rm.last;
+	return 0;
 }
 EXPORT_SYMBOL_GPL(gunyah_sim_last_request);
 
@@ -524,24 +516,23 @@ int gunyah_sim_doorbell_info(u16 vmid, u32 label, struct gunyah_sim_doorbell_inf
 
 	if (!sim)
 		return -ENODEV;
-	mutex_lock(&sim->rm.lock);
+	guard(mutex)(&sim->rm.lock);
 	vm = xa_load(&sim->rm.vms, vmid);
-	if (vm) {
-		spin_lock_irqsave(&sim->lock, flags);
-		bell = sim_vm_find_bell_locked(vm, label);
-		if (bell) {
-			info->cap_id = bell->cap.id;
-			info->flags = bell->flags;
-			info->enable_mask = bell->enable;
-			info->ack_mask = bell->ack;
-			info->sends = bell->sends;
-			info->taken = bell->taken;
-			info->last_taken_flags = bell->last_taken;
-			ret = 0;
-		}
-		spin_unlock_irqrestore(&sim->lock, flags);
+	if (!vm)
+		return -ENOENT;
+	spin_lock_irqsave(&sim->lock, flags);
+	bell = sim_vm_find_bell_locked(vm, label);
+	if (bell) {
+		info->cap_id = bell->cap.id;
+		info->flags = bell->flags;
+		info->enable_mask = bell->enable;
+		info->ack_mask = bell->ack;
+		info->sends = bell->sends;
+		info->taken = bell->taken;
+		info->last_taken_flags = bell->last_taken;
+		ret = 0;
 	}
-	mutex_unlock(&sim->rm.lock);
+	spin_unlock_irqrestore(&sim->lock, flags);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(gunyah_sim_doorbell_info);
@@ -561,30 +552,25 @@ int gunyah_sim_vcpu_info(u16 vmid, u32 index, struct gunyah_sim_vcpu_info *info)
 	struct sim_vcpu *vcpu;
 	unsigned long flags;
 	struct sim_vm *vm;
-	int ret = -ENOENT;
 
 	if (!sim)
 		return -ENODEV;
-	mutex_lock(&sim->rm.lock);
+	guard(mutex)(&sim->rm.lock);
 	vm = xa_load(&sim->rm.vms, vmid);
-	if (vm) {
-		spin_lock_irqsave(&sim->lock, flags);
-		if (index < vm->n_vcpus) {
-			vcpu = &vm->vcpus[index];
-			info->cap_id = vcpu->cap.id;
-			info->virq = vcpu->virq;
-			info->pc = vcpu->pc;
-			info->runs = vcpu->runs;
-			info->powered_off = vcpu->powered_off;
-			info->faulted = vcpu->faulted;
-			info->waiting = vcpu->waiting;
-			info->mmio_read_pending = vcpu->mmio_read_pending;
-			ret = 0;
-		}
-		spin_unlock_irqrestore(&sim->lock, flags);
-	}
-	mutex_unlock(&sim->rm.lock);
-	return ret;
+	if (!vm || index >= vm->n_vcpus)
+		return -ENOENT;
+	spin_lock_irqsave(&sim->lock, flags);
+	vcpu = &vm->vcpus[index];
+	info->cap_id = vcpu->cap.id;
+	info->virq = vcpu->virq;
+	info->pc = vcpu->pc;
+	info->runs = vcpu->runs;
+	info->powered_off = vcpu->powered_off;
+	info->faulted = vcpu->faulted;
+	info->waiting = vcpu->waiting;
+	info->mmio_read_pending = vcpu->mmio_read_pending;
+	spin_unlock_irqrestore(&sim->lock, flags);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(gunyah_sim_vcpu_info);
 
