@@ -242,6 +242,7 @@ static void gunyah_ioeventfd_unbind(struct gunyah_vm_function_instance *f)
 
 /**
  * gunyah_ioeventfd_key() - the key of an ADD or REMOVE argument: its address
+ * @fn: the type (unused)
  * @arg: a struct gunyah_fn_ioeventfd_arg that bind or gunyah_ioeventfd_validate() accepted
  * @size: its size
  *
@@ -251,7 +252,7 @@ static void gunyah_ioeventfd_unbind(struct gunyah_vm_function_instance *f)
  * Context: any context.
  * Return: the argument's addr.
  */
-static u64 gunyah_ioeventfd_key(const void *arg, size_t size)
+static u64 gunyah_ioeventfd_key(const struct gunyah_vm_function *fn, const void *arg, size_t size)
 {
 	const struct gunyah_fn_ioeventfd_arg *ioev_arg = arg;
 

@@ -480,6 +480,7 @@ static int gunyah_irqfd_validate(const struct gunyah_vm_function *fn, const void
 
 /**
  * gunyah_irqfd_key() - the key of an ADD or REMOVE argument: its label
+ * @fn: the type (unused)
  * @arg: a struct gunyah_fn_irqfd_arg that bind or gunyah_irqfd_validate() accepted
  * @size: its size
  *
@@ -489,7 +490,7 @@ static int gunyah_irqfd_validate(const struct gunyah_vm_function *fn, const void
  * Context: any context.
  * Return: the argument's label.
  */
-static u64 gunyah_irqfd_key(const void *arg, size_t size)
+static u64 gunyah_irqfd_key(const struct gunyah_vm_function *fn, const void *arg, size_t size)
 {
 	const struct gunyah_fn_irqfd_arg *irqfd_arg = arg;
 

@@ -1071,6 +1071,7 @@ static bool gunyah_vcpu_compare(const struct gunyah_vm_function_instance *f, con
 
 /**
  * gunyah_vcpu_key() - the key of an ADD or REMOVE argument: the vCPU's id
+ * @fn: the type (unused)
  * @arg: a struct gunyah_fn_vcpu_arg that gunyah_vcpu_bind() or gunyah_vcpu_validate() accepted
  * @size: its size
  *
@@ -1080,7 +1081,7 @@ static bool gunyah_vcpu_compare(const struct gunyah_vm_function_instance *f, con
  * Context: any context.
  * Return: the argument's id.
  */
-static u64 gunyah_vcpu_key(const void *arg, size_t size)
+static u64 gunyah_vcpu_key(const struct gunyah_vm_function *fn, const void *arg, size_t size)
 {
 	const struct gunyah_fn_vcpu_arg *vcpu_arg = arg;
 

@@ -618,7 +618,7 @@ static long gunyah_vm_add_instance(struct gunyah_vm *ghvm, u32 type,
 	/* The instance now owns the argument and the module reference; the VM owns the instance */
 	inst->seq = ghvm->fn_seq++;
 	if (fn->key) {
-		inst->key = fn->key(inst->argp, inst->arg_size);
+		inst->key = fn->key(fn, inst->argp, inst->arg_size);
 		gunyah_vm_hash_add(&ghvm->fn_index, &inst->key_node,
 				   gunyah_vm_fn_hash(fn->type, inst->key));
 	}
@@ -746,7 +746,7 @@ static long gunyah_vm_rm_keyed(struct gunyah_vm *ghvm, struct gunyah_vm_function
 			       const void *arg, size_t arg_size)
 {
 	struct gunyah_vm_function_instance *inst, *oldest = NULL;
-	u64 key = fn->key(arg, arg_size);
+	u64 key = fn->key(fn, arg, arg_size);
 	u32 hash = gunyah_vm_fn_hash(fn->type, key);
 
 	guard(mutex)(&ghvm->fn_lock);

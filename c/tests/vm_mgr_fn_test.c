@@ -425,7 +425,7 @@ static struct gunyah_vm_function noval_fn = {
 };
 
 /* The key of an argument rec_bind() or rec_validate() accepted: its key without the low bits */
-static u64 rec_key(const void *arg, size_t size)
+static u64 rec_key(const struct gunyah_vm_function *fn, const void *arg, size_t size)
 {
 	const struct rec_arg *a = arg;
 

@@ -232,7 +232,8 @@ struct gunyah_vm_function_instance {
  *            for matching is invalid. Without it such an argument matches nothing (-ENOENT).
  *            Runs without gunyah_vm.fn_lock.
  * @key: optional, requires @validate: the key of an argument (@size bytes at @arg, NULL when
- *       0), a number that an instance and every REMOVE argument naming it have in common.
+ *       0; @fn is the type), a number that an instance and every REMOVE argument naming it
+ *       have in common.
  *       Called once on the argument of each instance bind() accepted (under gunyah_vm.fn_lock)
  *       and on each REMOVE argument validate() accepted (without it); must not sleep. For every
  *       instance and argument for which @compare returns true, @key must return the same value
@@ -254,7 +255,7 @@ struct gunyah_vm_function {
 	void (*unbind)(struct gunyah_vm_function_instance *f);
 	bool (*compare)(const struct gunyah_vm_function_instance *f, const void *arg, size_t size);
 	int (*validate)(const struct gunyah_vm_function *fn, const void *arg, size_t size);
-	u64 (*key)(const void *arg, size_t size);
+	u64 (*key)(const struct gunyah_vm_function *fn, const void *arg, size_t size);
 	atomic_t nr_instances;
 };
 
