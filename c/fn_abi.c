@@ -48,9 +48,9 @@ static_assert(GUNYAH_FN_ABI_RESOURCE_VRTC == GUNYAH_RESOURCE_TYPE_VRTC);
 static_assert(GUNYAH_FN_ABI_RESOURCE_WATCHDOG == GUNYAH_RESOURCE_TYPE_WATCHDOG);
 
 /*
- * The layouts of version 1. They never change: a change is a new version. abi_version and
- * struct_size stay the first two members in every version, so that any module can be told why
- * it is refused.
+ * The layouts of versions 1 and 2. They never change: a change is a new version. abi_version
+ * and struct_size stay the first two members in every version, so that any module can be told
+ * why it is refused.
  */
 static_assert(offsetof(struct gunyah_fn_abi_ops, abi_version) == 0);
 static_assert(offsetof(struct gunyah_fn_abi_ops, struct_size) == 4);
@@ -58,7 +58,8 @@ static_assert(offsetof(struct gunyah_fn_abi_ops, type) == 8);
 static_assert(offsetof(struct gunyah_fn_abi_ops, reserved) == 12);
 static_assert(offsetof(struct gunyah_fn_abi_ops, name) == 16);
 static_assert(GUNYAH_FN_ABI_OPS_SIZE_V1 == 16 + 6 * sizeof(void *));
-static_assert(sizeof(struct gunyah_fn_abi_ops) == GUNYAH_FN_ABI_OPS_SIZE_V1);
+static_assert(GUNYAH_FN_ABI_OPS_SIZE_V2 == 16 + 7 * sizeof(void *));
+static_assert(sizeof(struct gunyah_fn_abi_ops) == GUNYAH_FN_ABI_OPS_SIZE_V2);
 static_assert(offsetof(struct gunyah_fn_abi_io_handler_desc, len) == 8);
 static_assert(offsetof(struct gunyah_fn_abi_io_handler_desc, flags) == 12);
 static_assert(offsetof(struct gunyah_fn_abi_io_handler_desc, data) == 16);
@@ -233,28 +234,64 @@ static int gunyah_fn_abi_validate(const struct gunyah_vm_function *fn, const voi
 }
 
 /**
+ * gunyah_fn_abi_key() - key() trampoline (version 2)
+ * @fn: the type
+ * @arg: an ADD argument bind() accepted, or a REMOVE argument validate() accepted
+ * @size: its size
+ *
+ * Context: process context, does not sleep.
+ * Return: what the module returned.
+ */
+static u64 gunyah_fn_abi_key(const struct gunyah_vm_function *fn, const void *arg, size_t size)
+{
+	return to_registration(fn)->ops.key(arg, size);
+}
+
+/**
+ * gunyah_fn_abi_ops_size() - the size of struct gunyah_fn_abi_ops in a version of the ABI
+ * @version: the version a module registers with
+ *
+ * Context: any context.
+ * Return: the size, or 0 for a version this kernel does not speak.
+ */
+static size_t gunyah_fn_abi_ops_size(u32 version)
+{
+	switch (version) {
+	case 1:
+		return GUNYAH_FN_ABI_OPS_SIZE_V1;
+	case 2:
+		return GUNYAH_FN_ABI_OPS_SIZE_V2;
+	default:
+		return 0;
+	}
+}
+
+/**
  * gunyah_fn_abi_check_ops() - the version and size negotiation of a registration
  * @ops: what the module passed
  *
  * The version is checked first and alone, then the size, and only then any other member: a
  * module built for another version has another layout, of which only the first two members are
- * known. Each refusal names the numbers involved in the kernel log.
+ * known. Members that the module's version does not have are not read (a version 1 module has
+ * no key). Each refusal names the numbers involved in the kernel log.
  *
  * Context: any context.
- * Return: 0; -EINVAL if @ops->abi_version is not GUNYAH_FN_ABI_VERSION, @ops->struct_size is
- * smaller than that version's structure, @ops->reserved is not 0, or bind, unbind or compare is
- * missing.
+ * Return: 0; -EINVAL if @ops->abi_version is not 1 or 2, @ops->struct_size is smaller than that
+ * version's structure, @ops->reserved is not 0, bind, unbind or compare is missing, or (version
+ * 2) key is given without validate.
  */
 VISIBLE_IF_KUNIT int gunyah_fn_abi_check_ops(const struct gunyah_fn_abi_ops *ops)
 {
-	if (ops->abi_version != GUNYAH_FN_ABI_VERSION) {
-		pr_err("module built for function ABI version %u; this kernel provides version %u\n",
+	size_t size = gunyah_fn_abi_ops_size(ops->abi_version);
+
+	if (!size) {
+		pr_err("module built for function ABI version %u; this kernel provides versions 1 to %u\n",
 		       ops->abi_version, GUNYAH_FN_ABI_VERSION);
 		return -EINVAL;
 	}
-	if (ops->struct_size < GUNYAH_FN_ABI_OPS_SIZE_V1) {
+	if (ops->struct_size < size) {
 		pr_err("struct gunyah_fn_abi_ops of %u bytes; function ABI version %u needs at least %zu\n",
-		       ops->struct_size, ops->abi_version, GUNYAH_FN_ABI_OPS_SIZE_V1);
+		       ops->struct_size, ops->abi_version, size);
 		return -EINVAL;
 	}
 	if (ops->reserved) {
@@ -267,6 +304,11 @@ VISIBLE_IF_KUNIT int gunyah_fn_abi_check_ops(const struct gunyah_fn_abi_ops *ops
 		       ops->name ? ops->name : "?");
 		return -EINVAL;
 	}
+	if (ops->abi_version >= 2 && ops->key && !ops->validate) {
+		pr_err("function type %u (%s) has key but no validate\n", ops->type,
+		       ops->name ? ops->name : "?");
+		return -EINVAL;
+	}
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(gunyah_fn_abi_check_ops);
@@ -276,9 +318,10 @@ EXPORT_SYMBOL_IF_KUNIT(gunyah_fn_abi_check_ops);
  * @ops: the module's description of the type; copied
  * @out: where the registration goes, on success
  *
- * Negotiates the version and size (gunyah_fn_abi_check_ops()), copies the version 1 part of
- * @ops (a larger @ops->struct_size is accepted; the bytes beyond are not read), and registers a
- * struct gunyah_vm_function whose callbacks are trampolines to the module's.
+ * Negotiates the version and size (gunyah_fn_abi_check_ops()), copies the part of @ops that
+ * the module's version has (a larger @ops->struct_size is accepted; the bytes beyond are not
+ * read; a version 1 module has no key), and registers a struct gunyah_vm_function whose
+ * callbacks are trampolines to the module's.
  *
  * Context: process context, may sleep.
  * Return: 0; -EINVAL (@ops or @out NULL, or see gunyah_fn_abi_check_ops() and
@@ -301,7 +344,7 @@ int gunyah_fn_abi_register(const struct gunyah_fn_abi_ops *ops,
 	if (!reg)
 		return -ENOMEM;
 
-	memcpy(&reg->ops, ops, GUNYAH_FN_ABI_OPS_SIZE_V1);
+	memcpy(&reg->ops, ops, gunyah_fn_abi_ops_size(ops->abi_version));
 
 	reg->fn.type = reg->ops.type;
 	reg->fn.name = reg->ops.name ? reg->ops.name : "gunyah_fn_abi";
@@ -311,6 +354,8 @@ int gunyah_fn_abi_register(const struct gunyah_fn_abi_ops *ops,
 	reg->fn.compare = gunyah_fn_abi_compare;
 	if (reg->ops.validate)
 		reg->fn.validate = gunyah_fn_abi_validate;
+	if (reg->ops.key)
+		reg->fn.key = gunyah_fn_abi_key;
 
 	ret = gunyah_vm_function_register(&reg->fn);
 	if (ret)

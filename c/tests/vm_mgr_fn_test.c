@@ -2290,6 +2290,14 @@ static int abi_validate(const void *arg, u64 size)
 	return size == sizeof(u32) ? 0 : -EINVAL;
 }
 
+/* The key of an ADD argument (struct abi_arg) or a REMOVE argument (u32): the key */
+static u64 abi_key(const void *arg, u64 size)
+{
+	if (size == sizeof(u32))
+		return *(const u32 *)arg;
+	return ((const struct abi_arg *)arg)->key;
+}
+
 static const struct gunyah_fn_abi_ops abi_test_ops = {
 	.abi_version = GUNYAH_FN_ABI_VERSION,
 	.struct_size = sizeof(struct gunyah_fn_abi_ops),
@@ -2332,11 +2340,14 @@ struct abi_ops_case {
 	bool no_unbind;
 	bool no_compare;
 	bool no_validate;
+	bool with_key;
 	int ret;
 };
 
-#define ABI_V1		GUNYAH_FN_ABI_VERSION
+#define ABI_V1		1
+#define ABI_V2		2
 #define ABI_SIZE_V1	((u32)GUNYAH_FN_ABI_OPS_SIZE_V1)
+#define ABI_SIZE_V2	((u32)GUNYAH_FN_ABI_OPS_SIZE_V2)
 
 static const struct abi_ops_case abi_ops_cases[] = {
 	{ .name = "version 1, its size", .abi_version = ABI_V1, .struct_size = ABI_SIZE_V1 },
@@ -2345,9 +2356,18 @@ static const struct abi_ops_case abi_ops_cases[] = {
 	{ .name = "larger: a newer module", .abi_version = ABI_V1,
 	  .struct_size = ABI_SIZE_V1 + 8 },
 	{ .name = "much larger", .abi_version = ABI_V1, .struct_size = U32_MAX },
+	{ .name = "version 2, its size", .abi_version = ABI_V2, .struct_size = ABI_SIZE_V2 },
+	{ .name = "version 2 with key", .abi_version = ABI_V2, .struct_size = ABI_SIZE_V2,
+	  .with_key = true },
+	{ .name = "version 2, key without validate", .abi_version = ABI_V2,
+	  .struct_size = ABI_SIZE_V2, .with_key = true, .no_validate = true, .ret = -EINVAL },
+	{ .name = "version 2, version 1's size", .abi_version = ABI_V2,
+	  .struct_size = ABI_SIZE_V1, .ret = -EINVAL },
+	{ .name = "version 1: key not read", .abi_version = ABI_V1, .struct_size = ABI_SIZE_V2,
+	  .with_key = true, .no_validate = true },
 	{ .name = "version 0", .abi_version = 0, .struct_size = ABI_SIZE_V1, .ret = -EINVAL },
-	{ .name = "next version", .abi_version = ABI_V1 + 1, .struct_size = ABI_SIZE_V1,
-	  .ret = -EINVAL },
+	{ .name = "next version", .abi_version = GUNYAH_FN_ABI_VERSION + 1,
+	  .struct_size = ABI_SIZE_V2, .ret = -EINVAL },
 	{ .name = "version U32_MAX", .abi_version = U32_MAX, .struct_size = ABI_SIZE_V1,
 	  .ret = -EINVAL },
 	{ .name = "size 0", .abi_version = ABI_V1, .struct_size = 0, .ret = -EINVAL },
@@ -2385,6 +2405,8 @@ static void abi_check_ops_test(struct kunit *test)
 		ops.compare = NULL;
 	if (c->no_validate)
 		ops.validate = NULL;
+	if (c->with_key)
+		ops.key = abi_key;
 
 	KUNIT_EXPECT_EQ(test, gunyah_fn_abi_check_ops(&ops), c->ret);
 }
@@ -2468,16 +2490,16 @@ static void abi_register_test(struct kunit *test)
 static void abi_larger_struct_test(struct kunit *test)
 {
 	struct fn_test_ctx *ctx = test->priv;
-	const size_t size = GUNYAH_FN_ABI_OPS_SIZE_V1 + 32;
+	const size_t size = GUNYAH_FN_ABI_OPS_SIZE_V2 + 32;
 	const struct abi_arg arg = { .key = 3 };
 	struct gunyah_fn_abi_ops *ops;
 	u8 *buf;
 
-	/* A newer module: a larger structure whose members beyond version 1 are not read */
+	/* A newer module: a larger structure whose members beyond version 2 are not read */
 	buf = kunit_kmalloc(test, size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	memset(buf, 0xa5, size);
-	memcpy(buf, &abi_test_ops, GUNYAH_FN_ABI_OPS_SIZE_V1);
+	memcpy(buf, &abi_test_ops, GUNYAH_FN_ABI_OPS_SIZE_V2);
 	ops = (struct gunyah_fn_abi_ops *)buf;
 	ops->struct_size = size;
 
@@ -2492,6 +2514,58 @@ static void abi_larger_struct_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, abi_rm(ctx, 3), 0);
 	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_VALIDATE), 1);
 	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_UNBIND), 1);
+}
+
+/* Version 2's key(): REMOVE calls compare() only on the instances with the argument's key */
+static void abi_key_test(struct kunit *test)
+{
+	struct fn_test_ctx *ctx = test->priv;
+	struct gunyah_fn_abi_ops ops = abi_test_ops;
+	const struct abi_arg a = { .key = 3 }, b = { .key = 5 }, c = { .key = 7 };
+
+	ops.key = abi_key;
+	KUNIT_ASSERT_EQ(test, abi_register(ctx, 0, &ops), 0);
+	KUNIT_ASSERT_EQ(test, abi_add(ctx, &a), 0);
+	KUNIT_ASSERT_EQ(test, abi_add(ctx, &b), 0);
+	KUNIT_ASSERT_EQ(test, abi_add(ctx, &c), 0);
+
+	ev_reset(ctx);
+	KUNIT_EXPECT_EQ(test, abi_rm(ctx, 5), 0);
+	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_VALIDATE), 1);
+	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_COMPARE), 1);
+	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_UNBIND), 1);
+
+	/* No instance has the key any more: nothing is compared */
+	ev_reset(ctx);
+	KUNIT_EXPECT_EQ(test, abi_rm(ctx, 5), -ENOENT);
+	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_COMPARE), 0);
+
+	KUNIT_EXPECT_EQ(test, abi_rm(ctx, 7), 0);
+	KUNIT_EXPECT_EQ(test, abi_rm(ctx, 3), 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&ctx->ghvm.functions));
+}
+
+/*
+ * A version 1 module has no key(), even when its structure is as large as version 2's and a
+ * key sits where version 2 has it: REMOVE compares every instance of the type, oldest first.
+ */
+static void abi_v1_no_key_test(struct kunit *test)
+{
+	struct fn_test_ctx *ctx = test->priv;
+	struct gunyah_fn_abi_ops ops = abi_test_ops;
+	const struct abi_arg a = { .key = 3 }, b = { .key = 5 };
+
+	ops.abi_version = 1;
+	ops.key = abi_key;
+	KUNIT_ASSERT_EQ(test, abi_register(ctx, 0, &ops), 0);
+	KUNIT_ASSERT_EQ(test, abi_add(ctx, &a), 0);
+	KUNIT_ASSERT_EQ(test, abi_add(ctx, &b), 0);
+
+	ev_reset(ctx);
+	KUNIT_EXPECT_EQ(test, abi_rm(ctx, 5), 0);
+	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_COMPARE), 2);
+	KUNIT_EXPECT_EQ(test, ev_count(ctx, EV_UNBIND), 1);
+	KUNIT_EXPECT_EQ(test, abi_rm(ctx, 3), 0);
 }
 
 static void abi_instance_test(struct kunit *test)
@@ -2680,6 +2754,8 @@ static struct kunit_case fn_abi_cases[] = {
 	KUNIT_CASE(abi_check_ops_truncated_test),
 	KUNIT_CASE(abi_register_test),
 	KUNIT_CASE(abi_larger_struct_test),
+	KUNIT_CASE(abi_key_test),
+	KUNIT_CASE(abi_v1_no_key_test),
 	KUNIT_CASE(abi_instance_test),
 	KUNIT_CASE_PARAM(abi_bind_ret_test, abi_ret_gen_params),
 	KUNIT_CASE(abi_io_ticket_test),

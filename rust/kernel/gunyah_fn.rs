@@ -31,7 +31,8 @@
 //! * [`VmFunction::unbind`] gets the state back by value when the instance is removed
 //!   (`GUNYAH_VM_REMOVE_FUNCTION`, or VM destruction); dropping it undoes the instance.
 //! * [`VmFunction::compare`] and the optional [`VmFunction::validate`] implement
-//!   `GUNYAH_VM_REMOVE_FUNCTION`.
+//!   `GUNYAH_VM_REMOVE_FUNCTION`; the optional [`VmFunction::key`] (ABI version 2, with
+//!   `validate`) lets the VM find the instances to compare in O(1).
 //! * [`Vm::add_io_handler`] has guest MMIO accesses at one address handled in the kernel by an
 //!   [`MmioDevice`]. The returned [`IoHandler`] removes the handler when dropped.
 //!
@@ -89,12 +90,14 @@ mod bindings {
     include!("../../bindings/kernel/fn_abi.rs");
 }
 
-// The version 1 layouts the C side asserts too (c/fn_abi.c): a drift fails the build here.
+// The version 2 layouts the C side asserts too (c/fn_abi.c): a drift fails the build here.
 const _: () = {
+    assert!(bindings::GUNYAH_FN_ABI_VERSION == 2);
     assert!(core::mem::offset_of!(bindings::gunyah_fn_abi_ops, abi_version) == 0);
     assert!(core::mem::offset_of!(bindings::gunyah_fn_abi_ops, struct_size) == 4);
     assert!(core::mem::offset_of!(bindings::gunyah_fn_abi_ops, name) == 16);
-    assert!(size_of::<bindings::gunyah_fn_abi_ops>() == 16 + 6 * size_of::<usize>());
+    assert!(core::mem::offset_of!(bindings::gunyah_fn_abi_ops, key) == 16 + 6 * size_of::<usize>());
+    assert!(size_of::<bindings::gunyah_fn_abi_ops>() == 16 + 7 * size_of::<usize>());
     assert!(core::mem::offset_of!(bindings::gunyah_fn_abi_io_handler_desc, data) == 16);
     assert!(core::mem::offset_of!(bindings::gunyah_fn_abi_io_handler_desc, read) == 24);
     assert!(size_of::<bindings::gunyah_fn_abi_io_handler_desc>() == 24 + 3 * size_of::<usize>());
@@ -130,7 +133,8 @@ unsafe fn arg_bytes<'a>(ptr: *const c_void, size: u64) -> &'a [u8] {
 /// A Gunyah VM function type.
 ///
 /// Implement it with `#[vtable]`; [`VmFunction::validate`] is optional (without it a
-/// `GUNYAH_VM_REMOVE_FUNCTION` argument of the type matches nothing and fails with `ENOENT`).
+/// `GUNYAH_VM_REMOVE_FUNCTION` argument of the type matches nothing and fails with `ENOENT`),
+/// and so is [`VmFunction::key`], which needs [`VmFunction::validate`] (checked at build time).
 ///
 /// The module must also declare the alias `"ghfunc:<TYPE in decimal>"` in its `module!`, so
 /// that `GUNYAH_VM_ADD_FUNCTION` loads it on demand.
@@ -180,6 +184,21 @@ pub trait VmFunction {
     fn validate(_arg: &[u8]) -> Result {
         // Not called unless implemented: without it the ops table has no validate callback.
         Err(EINVAL)
+    }
+
+    /// Returns the key of an argument: a number that the argument of an instance and every
+    /// `GUNYAH_VM_REMOVE_FUNCTION` argument [`VmFunction::compare`] matches with it have in
+    /// common (an address, an id). Called on the argument of each instance
+    /// [`VmFunction::bind`] accepted and on each `REMOVE` argument [`VmFunction::validate`]
+    /// accepted. With it, `REMOVE` calls [`VmFunction::compare`] only on the instances with
+    /// the argument's key, which the VM finds in O(1); without it, on every instance of the
+    /// type in the VM.
+    ///
+    /// Context: process context, the VM's function lock held or no lock of the VM; must not
+    /// sleep.
+    fn key(_arg: &[u8]) -> u64 {
+        // Not called unless implemented: without it the ops table has no key callback.
+        0
     }
 }
 
@@ -465,7 +484,18 @@ impl<T: VmFunction> Adapter<T> {
         } else {
             None
         },
+        key: if T::HAS_KEY {
+            Some(Self::key_callback)
+        } else {
+            None
+        },
     };
+
+    /// Fails the build if `T` has a key but no validate (the VM manager would refuse it).
+    const KEY_CHECK: () = assert!(
+        !T::HAS_KEY || T::HAS_VALIDATE,
+        "VmFunction::key needs VmFunction::validate"
+    );
 
     /// The bind callback.
     ///
@@ -553,6 +583,18 @@ impl<T: VmFunction> Adapter<T> {
             Err(e) => e.to_errno(),
         }
     }
+
+    /// The key callback.
+    ///
+    /// # Safety
+    ///
+    /// Only the VM manager calls it, with `arg` valid for reads of `size` bytes (or NULL with
+    /// `size` 0).
+    unsafe extern "C" fn key_callback(arg: *const c_void, size: u64) -> u64 {
+        // SAFETY: By the safety requirements of this function.
+        let arg = unsafe { arg_bytes(arg, size) };
+        T::key(arg)
+    }
 }
 
 /// The registration of a [`VmFunction`] type; dropping it unregisters the type.
@@ -589,6 +631,7 @@ impl<T: VmFunction> Registration<T> {
     pub fn new(module: &'static ThisModule) -> Result<Self> {
         #[allow(clippy::let_unit_value)]
         let () = Adapter::<T>::TYPE_CHECK;
+        let () = Adapter::<T>::KEY_CHECK;
 
         let mut ops = Adapter::<T>::OPS;
         ops.owner = module.as_ptr().cast::<c_void>();

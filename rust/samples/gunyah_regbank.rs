@@ -34,7 +34,7 @@
 //! `<gunyah/fn_abi.h>` only, through the safe abstraction of `rust/kernel/gunyah_fn.rs`: the
 //! type's registration, an argument checked field by field, per-instance state whose IO handlers
 //! cannot outlive the VM, guest MMIO served in the kernel by an [`MmioDevice`] behind a
-//! [`SpinLock`], and `REMOVE_FUNCTION` matching with `compare` and `validate`.
+//! [`SpinLock`], and `REMOVE_FUNCTION` matching with `compare`, `validate` and `key`.
 
 use kernel::{
     c_str,
@@ -224,6 +224,11 @@ impl VmFunction for RegBank {
 
     fn validate(arg: &[u8]) -> Result {
         RegBankArg::parse(arg)?.check_match_fields()
+    }
+
+    fn key(arg: &[u8]) -> u64 {
+        // Only arguments bind or validate accepted get here: they parse
+        RegBankArg::parse(arg).map_or(0, |arg| arg.base)
     }
 }
 

@@ -128,6 +128,23 @@ TEST_F(regbank, remove_by_base)
 	EXPECT_EQ(0, add_bank(self->vm.vmfd, BANK_BASE, 2, 0));
 }
 
+/* Several banks: REMOVE finds each by its base, the type's key */
+TEST_F(regbank, remove_among_several)
+{
+	struct gunyah_regbank_arg a = { .base = BANK_BASE, .n_regs = 2 };
+	struct gunyah_regbank_arg b = { .base = BANK_BASE + 64, .n_regs = 2 };
+
+	ASSERT_EQ(0, add_bank(self->vm.vmfd, BANK_BASE, 2, 0));
+	ASSERT_EQ(0, add_bank(self->vm.vmfd, BANK_BASE + 64, 2, 0));
+	EXPECT_EQ(0, ghv_fn(self->vm.vmfd, false, GUNYAH_FN_REGBANK, &b, sizeof(b)));
+	/* the first bank is still there, the second's registers are free */
+	EXPECT_EQ(-EEXIST, add_bank(self->vm.vmfd, BANK_BASE, 2, 0));
+	EXPECT_EQ(0, add_bank(self->vm.vmfd, BANK_BASE + 64, 2, 0));
+	EXPECT_EQ(0, ghv_fn(self->vm.vmfd, false, GUNYAH_FN_REGBANK, &a, sizeof(a)));
+	EXPECT_EQ(-ENOENT, ghv_fn(self->vm.vmfd, false, GUNYAH_FN_REGBANK, &a, sizeof(a)));
+	EXPECT_EQ(0, ghv_fn(self->vm.vmfd, false, GUNYAH_FN_REGBANK, &b, sizeof(b)));
+}
+
 /* rmmod is refused while an instance lives, and works once the VM is gone. */
 TEST_F(regbank, unload_refused_while_in_use)
 {

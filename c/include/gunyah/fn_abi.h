@@ -14,6 +14,9 @@
  * and a structure smaller than that version's, and names both numbers in the kernel log. All
  * other structures of this header have the layout of the version the module registered with.
  *
+ * Versions: 1, the first; 2 appends &gunyah_fn_abi_ops.key and changes nothing else. This
+ * kernel speaks both: a module built for version 1 keeps working unchanged.
+ *
  * Errors are negative errno values. Every callback runs in process context and may sleep,
  * unless its description says otherwise.
  */
@@ -24,7 +27,7 @@
 #include <linux/types.h>
 
 /* The version of this ABI; any change to a layout or a meaning gets a new one. */
-#define GUNYAH_FN_ABI_VERSION		1
+#define GUNYAH_FN_ABI_VERSION		2
 
 /* Opaque handles: the kernel owns what they point to; a module only passes them back. */
 struct gunyah_fn_abi_registration;	/* a registered function type */
@@ -38,7 +41,8 @@ struct gunyah_fn_abi_resource;		/* a hypervisor resource handed to a ticket */
  * struct gunyah_fn_abi_ops - a function type, as a module registers it
  * @abi_version: GUNYAH_FN_ABI_VERSION as the module saw it when it was built
  * @struct_size: sizeof(struct gunyah_fn_abi_ops) as the module saw it; at least
- *               GUNYAH_FN_ABI_OPS_SIZE_V1 for version 1
+ *               GUNYAH_FN_ABI_OPS_SIZE_V1 for version 1, GUNYAH_FN_ABI_OPS_SIZE_V2 for
+ *               version 2
  * @type: the function type number (struct gunyah_fn_desc.type), in [1, 0x80ff]; out-of-tree
  *        modules use GUNYAH_FN_SAMPLE_FIRST..GUNYAH_FN_SAMPLE_LAST of <linux/gunyah.h>
  * @reserved: must be 0
@@ -60,6 +64,13 @@ struct gunyah_fn_abi_resource;		/* a hypervisor resource handed to a ticket */
  *            any @compare; return 0, or -EINVAL when @size is not the size the type takes or a
  *            field used for matching is invalid. Without it such an argument matches nothing,
  *            and the caller gets -ENOENT. Runs under no lock of the VM.
+ * @key: optional (version 2; may be NULL), requires @validate: a number that the argument of
+ *       an instance and every GUNYAH_VM_REMOVE_FUNCTION argument @compare matches with it have
+ *       in common (an address, a label, an id). Called on the argument of each instance bind
+ *       accepted and on each REMOVE argument @validate accepted (@arg, @size bytes; NULL when
+ *       @size is 0); must not sleep. With it, REMOVE calls @compare only on the instances with
+ *       the argument's key, which the VM finds in O(1); without it, on every instance of the
+ *       type in the VM.
  *
  * The kernel copies the structure at registration: it need not outlive the call.
  */
@@ -74,10 +85,13 @@ struct gunyah_fn_abi_ops {
 	void (*unbind)(struct gunyah_fn_abi_instance *inst);
 	int (*compare)(const struct gunyah_fn_abi_instance *inst, const void *arg, u64 size);
 	int (*validate)(const void *arg, u64 size);
+	u64 (*key)(const void *arg, u64 size);
 };
 
 /* Size of struct gunyah_fn_abi_ops in version 1 (later versions only append members) */
 #define GUNYAH_FN_ABI_OPS_SIZE_V1	offsetofend(struct gunyah_fn_abi_ops, validate)
+/* Size of struct gunyah_fn_abi_ops in version 2 */
+#define GUNYAH_FN_ABI_OPS_SIZE_V2	offsetofend(struct gunyah_fn_abi_ops, key)
 
 /**
  * gunyah_fn_abi_register() - register a function type
@@ -85,9 +99,9 @@ struct gunyah_fn_abi_ops {
  * @out: where the registration handle goes (on success only)
  *
  * Context: process context, may sleep; typically module init.
- * Return: 0; -EINVAL if @ops->abi_version is not GUNYAH_FN_ABI_VERSION, @ops->struct_size is
- * smaller than that version's size, @reserved is not 0, bind, unbind or compare is missing, or
- * the type is out of range; -EEXIST if the type is already registered; -ENOMEM.
+ * Return: 0; -EINVAL if @ops->abi_version is not 1 or 2, @ops->struct_size is smaller than that
+ * version's size, @reserved is not 0, bind, unbind or compare is missing, key is given without
+ * validate, or the type is out of range; -EEXIST if the type is already registered; -ENOMEM.
  */
 int gunyah_fn_abi_register(const struct gunyah_fn_abi_ops *ops,
 			   struct gunyah_fn_abi_registration **out);
