@@ -338,7 +338,7 @@ static bool gunyah_vm_mem_vma_allowed(struct vm_area_struct *vma)
  * @size: size of the range (page aligned, no overflow)
  *
  * A first, friendly check, so that a mapping of a regular file gets -EINVAL rather than GUP's
- * -EFAULT. The mappings may change before the pages are pinned: gunyah_vm_mem_scan_pages()
+ * -EFAULT. The mappings may change before the pages are pinned: gunyah_vm_mem_runs_add()
  * checks the pinned pages again.
  *
  * Context: process context, may sleep; takes @mm's mmap_lock for reading.
