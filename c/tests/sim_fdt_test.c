@@ -486,18 +486,23 @@ static void cfg_desc(const struct cfg_case *c, char *desc)
 
 KUNIT_ARRAY_PARAM(cfg, cfg_cases, cfg_desc);
 
+/* Finish the blob being written; it must fit */
+static size_t finish_blob(struct kunit *test, struct fdt_ctx *c)
+{
+	size_t size = gunyah_fdt_finish(&c->f);
+
+	KUNIT_ASSERT_GT(test, size, 0);
+	return size;
+}
+
 static size_t build_root(struct kunit *test, struct fdt_ctx *c,
 			 void (*build)(struct gunyah_fdt *f))
 {
-	size_t size;
-
 	gunyah_fdt_init(&c->f, c->buf, sizeof(c->buf));
 	gunyah_fdt_begin_node(&c->f, "");
 	build(&c->f);
 	gunyah_fdt_end_node(&c->f);
-	size = gunyah_fdt_finish(&c->f);
-	KUNIT_ASSERT_GT(test, size, 0);
-	return size;
+	return finish_blob(test, c);
 }
 
 static void config_test(struct kunit *test)
@@ -668,24 +673,26 @@ static void header_test(struct kunit *test)
 
 /* ---- malformed structure and strings blocks ---- */
 
+/* Start a blob with the root node open and one vCPU in it */
+static void begin_root_cpus(struct fdt_ctx *c)
+{
+	gunyah_fdt_init(&c->f, c->buf, sizeof(c->buf));
+	gunyah_fdt_begin_node(&c->f, "");
+	w_cpus(&c->f, 1);
+}
+
 /* Finish a blob whose open nodes the writer still counts, without closing them */
 static size_t finish_unbalanced(struct kunit *test, struct fdt_ctx *c)
 {
-	size_t size;
-
 	c->f.depth = 0;
-	size = gunyah_fdt_finish(&c->f);
-	KUNIT_ASSERT_GT(test, size, 0);
-	return size;
+	return finish_blob(test, c);
 }
 
 static size_t bad_name_no_nul(struct kunit *test, struct fdt_ctx *c)
 {
 	size_t size, end;
 
-	gunyah_fdt_init(&c->f, c->buf, sizeof(c->buf));
-	gunyah_fdt_begin_node(&c->f, "");
-	w_cpus(&c->f, 1);
+	begin_root_cpus(c);
 	gunyah_fdt_put32(&c->f, GUNYAH_FDT_BEGIN_NODE);
 	gunyah_fdt_put_bytes(&c->f, "abcdefgh", 8);
 	end = c->f.off;
@@ -699,9 +706,7 @@ static size_t bad_name_padding_cut(struct kunit *test, struct fdt_ctx *c)
 {
 	size_t size, end;
 
-	gunyah_fdt_init(&c->f, c->buf, sizeof(c->buf));
-	gunyah_fdt_begin_node(&c->f, "");
-	w_cpus(&c->f, 1);
+	begin_root_cpus(c);
 	gunyah_fdt_put32(&c->f, GUNYAH_FDT_BEGIN_NODE);
 	gunyah_fdt_put_bytes(&c->f, "ab", 3);
 	end = c->f.off - 1;	/* the NUL in, the padding byte out */
@@ -714,13 +719,10 @@ static size_t bad_prop_name_no_nul(struct kunit *test, struct fdt_ctx *c)
 {
 	size_t size;
 
-	gunyah_fdt_init(&c->f, c->buf, sizeof(c->buf));
-	gunyah_fdt_begin_node(&c->f, "");
-	w_cpus(&c->f, 1);
+	begin_root_cpus(c);
 	gunyah_fdt_prop_u32(&c->f, "zz-last", 1);	/* the last string of the block */
 	gunyah_fdt_end_node(&c->f);
-	size = gunyah_fdt_finish(&c->f);
-	KUNIT_ASSERT_GT(test, size, 0);
+	size = finish_blob(test, c);
 	hdr_set(c->buf, HDR_SIZE_STRINGS, hdr_get(c->buf, HDR_SIZE_STRINGS) - 1);
 	return size;
 }
@@ -795,38 +797,24 @@ static size_t bad_end_outside_block(struct kunit *test, struct fdt_ctx *c)
 
 static size_t bad_root_not_closed(struct kunit *test, struct fdt_ctx *c)
 {
-	gunyah_fdt_init(&c->f, c->buf, sizeof(c->buf));
-	gunyah_fdt_begin_node(&c->f, "");
-	w_cpus(&c->f, 1);
+	begin_root_cpus(c);
 	return finish_unbalanced(test, c);
 }
 
 static size_t bad_extra_end_node(struct kunit *test, struct fdt_ctx *c)
 {
-	size_t size;
-
-	gunyah_fdt_init(&c->f, c->buf, sizeof(c->buf));
-	gunyah_fdt_begin_node(&c->f, "");
-	w_cpus(&c->f, 1);
+	begin_root_cpus(c);
 	gunyah_fdt_end_node(&c->f);
 	gunyah_fdt_put32(&c->f, GUNYAH_FDT_END_NODE);
-	size = gunyah_fdt_finish(&c->f);
-	KUNIT_ASSERT_GT(test, size, 0);
-	return size;
+	return finish_blob(test, c);
 }
 
 static size_t bad_second_root(struct kunit *test, struct fdt_ctx *c)
 {
-	size_t size;
-
-	gunyah_fdt_init(&c->f, c->buf, sizeof(c->buf));
-	gunyah_fdt_begin_node(&c->f, "");
-	w_cpus(&c->f, 1);
+	begin_root_cpus(c);
 	gunyah_fdt_end_node(&c->f);
 	w_empty(&c->f, "");
-	size = gunyah_fdt_finish(&c->f);
-	KUNIT_ASSERT_GT(test, size, 0);
-	return size;
+	return finish_blob(test, c);
 }
 
 static size_t bad_prop_before_root(struct kunit *test, struct fdt_ctx *c)
@@ -838,8 +826,7 @@ static size_t bad_prop_before_root(struct kunit *test, struct fdt_ctx *c)
 	gunyah_fdt_begin_node(&c->f, "");
 	w_cpus(&c->f, 1);
 	gunyah_fdt_end_node(&c->f);
-	size = gunyah_fdt_finish(&c->f);
-	KUNIT_ASSERT_GT(test, size, 0);
+	size = finish_blob(test, c);
 	return size;
 }
 
@@ -849,23 +836,16 @@ static size_t bad_no_root(struct kunit *test, struct fdt_ctx *c)
 
 	gunyah_fdt_init(&c->f, c->buf, sizeof(c->buf));
 	gunyah_fdt_put32(&c->f, TEST_FDT_NOP);
-	size = gunyah_fdt_finish(&c->f);
-	KUNIT_ASSERT_GT(test, size, 0);
+	size = finish_blob(test, c);
 	return size;
 }
 
 static size_t bad_depth(struct kunit *test, struct fdt_ctx *c)
 {
-	size_t size;
-
-	gunyah_fdt_init(&c->f, c->buf, sizeof(c->buf));
-	gunyah_fdt_begin_node(&c->f, "");
-	w_cpus(&c->f, 1);
+	begin_root_cpus(c);
 	w_chain(&c->f, SIM_FDT_MAX_DEPTH);	/* SIM_FDT_MAX_DEPTH + 1 with the root */
 	gunyah_fdt_end_node(&c->f);
-	size = gunyah_fdt_finish(&c->f);
-	KUNIT_ASSERT_GT(test, size, 0);
-	return size;
+	return finish_blob(test, c);
 }
 
 /**
