@@ -400,9 +400,12 @@ struct sim_vm {
 	u8 exit_reason[8];
 };
 
+/* Pages per block of the RM's record of the memory in parcels (sim_rm_mem.c): 64 MiB */
+#define SIM_PFN_BLOCK_PFNS	(SZ_64M / PAGE_SIZE)
+
 /**
- * struct sim_range - one memory entry of a parcel, also a node of the global range tree
- * @node: in &sim_rm.ranges (rm.lock)
+ * struct sim_range - one memory entry of a parcel
+ * @node: in &sim_rm.ranges if part of the entry lies above &sim_rm.ram_end_pfn (rm.lock)
  * @start: host physical address
  * @size: size in bytes
  */
@@ -533,7 +536,11 @@ struct sim_faults {
  * @parcels: handle -> struct sim_parcel
  * @next_handle: cyclic handle allocator state
  * @generation: counts VM allocations and parcel creations, to order them
- * @ranges: every memory entry of every live parcel, by address (no overlaps)
+ * @ram_end_pfn: the page after the last System RAM when the simulator was loaded; constant
+ * @pfn_blocks: the pages below @ram_end_pfn in a live parcel: block index -> struct
+ *              sim_pfn_block (sim_rm_mem.c)
+ * @ranges: the parts above @ram_end_pfn of the memory entries of live parcels, by address
+ *          (no overlaps)
  * @next_res_handle: next resource handle
  * @n_parcels: live parcels
  * @last: the last request
@@ -560,6 +567,8 @@ struct sim_rm {
 	struct xarray parcels;
 	u32 next_handle;
 	u64 generation;
+	unsigned long ram_end_pfn;
+	struct xarray pfn_blocks;
 	struct rb_root ranges;
 	u32 next_res_handle;
 	u32 n_parcels;

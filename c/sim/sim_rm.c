@@ -15,11 +15,13 @@
 
 #include <linux/bug.h>
 #include <linux/err.h>
+#include <linux/ioport.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/lockdep.h>
 #include <linux/math.h>
 #include <linux/minmax.h>
+#include <linux/pfn.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timex.h>
@@ -385,6 +387,22 @@ static int rm_thread_fn(void *data)
 }
 
 /**
+ * sim_rm_ram_end() - walk_iomem_res_desc() callback: note where a System RAM range ends
+ * @res: the range
+ * @arg: the page after the last System RAM seen so far (unsigned long *), raised to @res's
+ *
+ * Context: process context, under the resource lock.
+ * Return: 0, to go on walking.
+ */
+static int sim_rm_ram_end(struct resource *res, void *arg)
+{
+	unsigned long *end_pfn = arg;
+
+	*end_pfn = max_t(unsigned long, *end_pfn, PHYS_PFN(res->end) + 1);
+	return 0;
+}
+
+/**
  * sim_rm_init() - set up the RM and start its thread
  * @sim: the simulator; its queues exist
  *
@@ -401,7 +419,11 @@ int sim_rm_init(struct gunyah_sim *sim)
 	init_waitqueue_head(&rm->idle_wq);
 	xa_init_flags(&rm->vms, XA_FLAGS_ALLOC);
 	xa_init_flags(&rm->parcels, XA_FLAGS_ALLOC);
+	xa_init(&rm->pfn_blocks);
 	rm->ranges = RB_ROOT;
+	/* Where the RM's page-by-page record of the memory in parcels ends (sim_rm_mem.c) */
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM | IORESOURCE_BUSY, 0, U64_MAX,
+			    &rm->ram_end_pfn, sim_rm_ram_end);
 	rm->next_res_handle = 1;
 
 	rm->asm_buf = kvzalloc(SIM_RM_MAX_PAYLOAD, GFP_KERNEL);

@@ -18,6 +18,7 @@
  * the guest faults) instead of a read of free or non-existent memory.
  */
 
+#include <linux/bitmap.h>
 #include <linux/highmem.h>
 #include <linux/ioport.h>
 #include <linux/lockdep.h>
@@ -29,6 +30,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/xarray.h>
 #include <gunyah/compat.h>
 
 #include "sim_internal.h"
@@ -98,32 +100,236 @@ static bool rights_valid(u8 perms)
 
 /* ---- parcels ---- */
 
+/*
+ * The memory in live parcels, which no other parcel may take (double share). Physical memory
+ * below &sim_rm.ram_end_pfn, RAM and the holes in it, is tracked page by page in a sparse
+ * bitmap: one block of SIM_PFN_BLOCK_PFNS pages, allocated when a parcel first takes one of
+ * them and freed when the last is given back. A memory entry costs a word per 64 of its pages,
+ * and the blocks never exceed 1/32768 of RAM. The part of an entry above (device memory, or
+ * addresses a test made up) is a node of &sim_rm.ranges, a tree of such ranges, whose size
+ * the number of entries bounds. The hypervisor keeps its own per-page record of who owns
+ * memory: per-entry work in the simulated RM that grows with the parcels already there (a
+ * tree of every entry did) would make the RM's time a poor model of it.
+ */
+
 /**
- * range_insert() - add a memory entry to the tree of all shared memory
- * @root: &sim_rm.ranges
- * @r: the entry
+ * struct sim_pfn_block - which pages of one block of physical memory are in a parcel
+ * @set: how many bits of @bits are set
+ * @bits: a bit per page, set while the page is in a parcel
+ */
+struct sim_pfn_block {
+	unsigned int set;
+	unsigned long bits[BITS_TO_LONGS(SIM_PFN_BLOCK_PFNS)];
+};
+
+/**
+ * pfns_next_block() - where the block of a page ends
+ * @pfn: the page
+ * @end: the end of the range being walked
+ *
+ * Context: any context.
+ * Return: the first page of the next block, or @end if that comes first.
+ */
+static unsigned long pfns_next_block(unsigned long pfn, unsigned long end)
+{
+	return min(end, round_down(pfn, SIM_PFN_BLOCK_PFNS) + SIM_PFN_BLOCK_PFNS);
+}
+
+/**
+ * pfns_busy() - is any page of a range in a parcel?
+ * @rm: the RM
+ * @pfn: first page, below &sim_rm.ram_end_pfn
+ * @end: page after the last, at most &sim_rm.ram_end_pfn
  *
  * Context: &gunyah_sim.rm.lock held.
- * Return: true, or false if @r overlaps memory already in a parcel.
+ * Return: true if one is.
  */
-static bool range_insert(struct rb_root *root, struct sim_range *r)
+static bool pfns_busy(struct sim_rm *rm, unsigned long pfn, unsigned long end)
 {
-	struct rb_node **link = &root->rb_node, *parent = NULL;
+	unsigned long next, first, stop;
+	struct sim_pfn_block *b;
+
+	for (; pfn < end; pfn = next) {
+		next = pfns_next_block(pfn, end);
+		b = xa_load(&rm->pfn_blocks, pfn / SIM_PFN_BLOCK_PFNS);
+		if (!b)
+			continue;
+		first = pfn % SIM_PFN_BLOCK_PFNS;
+		stop = first + (next - pfn);
+		if (find_next_bit(b->bits, stop, first) < stop)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * pfns_release() - give the pages of a range back
+ * @rm: the RM
+ * @pfn: first page; every page of the range is in a parcel (pfns_claim())
+ * @end: page after the last, at most &sim_rm.ram_end_pfn
+ *
+ * Frees the blocks that have no page left in a parcel.
+ *
+ * Context: &gunyah_sim.rm.lock held.
+ */
+static void pfns_release(struct sim_rm *rm, unsigned long pfn, unsigned long end)
+{
+	struct sim_pfn_block *b;
+	unsigned long next;
+
+	for (; pfn < end; pfn = next) {
+		next = pfns_next_block(pfn, end);
+		b = xa_load(&rm->pfn_blocks, pfn / SIM_PFN_BLOCK_PFNS);
+		if (WARN_ON_ONCE(!b))
+			continue;
+		bitmap_clear(b->bits, pfn % SIM_PFN_BLOCK_PFNS, next - pfn);
+		b->set -= next - pfn;
+		if (!b->set) {
+			xa_erase(&rm->pfn_blocks, pfn / SIM_PFN_BLOCK_PFNS);
+			kfree(b);
+		}
+	}
+}
+
+/**
+ * pfns_claim() - put the pages of a range in a parcel
+ * @rm: the RM
+ * @pfn: first page, below &sim_rm.ram_end_pfn
+ * @end: page after the last, at most &sim_rm.ram_end_pfn
+ *
+ * Context: process context, &gunyah_sim.rm.lock held; may sleep.
+ * Return: 0; -EEXIST if a page of the range is in a parcel already; -ENOMEM. On error no page
+ * of the range has changed hands.
+ */
+static int pfns_claim(struct sim_rm *rm, unsigned long pfn, unsigned long end)
+{
+	unsigned long start = pfn, next;
+	struct sim_pfn_block *b;
+	int ret;
+
+	if (pfns_busy(rm, pfn, end))
+		return -EEXIST;
+
+	for (; pfn < end; pfn = next) {
+		next = pfns_next_block(pfn, end);
+		b = xa_load(&rm->pfn_blocks, pfn / SIM_PFN_BLOCK_PFNS);
+		if (!b) {
+			b = kzalloc(sizeof(*b), GFP_KERNEL);
+			if (!b) {
+				ret = -ENOMEM;
+				goto err;
+			}
+			ret = xa_err(xa_store(&rm->pfn_blocks, pfn / SIM_PFN_BLOCK_PFNS, b,
+					      GFP_KERNEL));
+			if (ret) {
+				kfree(b);
+				goto err;
+			}
+		}
+		bitmap_set(b->bits, pfn % SIM_PFN_BLOCK_PFNS, next - pfn);
+		b->set += next - pfn;
+	}
+	return 0;
+
+err:
+	pfns_release(rm, start, pfn);
+	return ret;
+}
+
+/**
+ * range_above_ram() - the part of a memory entry above &sim_rm.ram_end_pfn
+ * @rm: the RM
+ * @r: the entry
+ * @start: set to where that part starts
+ *
+ * Context: any context.
+ * Return: true if the entry has such a part (it is then a node of &sim_rm.ranges while its
+ * parcel lives).
+ */
+static bool range_above_ram(const struct sim_rm *rm, const struct sim_range *r, u64 *start)
+{
+	u64 ram_end = PFN_PHYS((u64)rm->ram_end_pfn);
+
+	*start = max(r->start, ram_end);
+	return r->start + r->size > ram_end;
+}
+
+/**
+ * range_insert() - add the part above RAM of a memory entry to &sim_rm.ranges
+ * @rm: the RM
+ * @r: the entry; range_above_ram() is true for it
+ *
+ * Context: &gunyah_sim.rm.lock held.
+ * Return: true, or false if that part overlaps memory already in a parcel.
+ */
+static bool range_insert(struct sim_rm *rm, struct sim_range *r)
+{
+	struct rb_node **link = &rm->ranges.rb_node, *parent = NULL;
+	u64 start, end = r->start + r->size, cur_start;
 	struct sim_range *cur;
 
+	range_above_ram(rm, r, &start);
 	while (*link) {
 		parent = *link;
 		cur = rb_entry(parent, struct sim_range, node);
-		if (r->start + r->size <= cur->start)
+		range_above_ram(rm, cur, &cur_start);
+		if (end <= cur_start)
 			link = &parent->rb_left;
-		else if (r->start >= cur->start + cur->size)
+		else if (start >= cur->start + cur->size)
 			link = &parent->rb_right;
 		else
 			return false;
 	}
 	rb_link_node(&r->node, parent, link);
-	rb_insert_color(&r->node, root);
+	rb_insert_color(&r->node, &rm->ranges);
 	return true;
+}
+
+/**
+ * range_claim() - put a memory entry in a parcel
+ * @rm: the RM
+ * @r: the entry: page aligned, not empty, not wrapping
+ *
+ * Context: process context, &gunyah_sim.rm.lock held; may sleep.
+ * Return: 0; -EEXIST if some of its memory is in a parcel already; -ENOMEM. On error nothing
+ * has changed.
+ */
+static int range_claim(struct sim_rm *rm, struct sim_range *r)
+{
+	unsigned long pfn = PHYS_PFN(r->start);
+	u64 above;
+	int ret;
+
+	if (pfn < rm->ram_end_pfn) {
+		ret = pfns_claim(rm, pfn, min_t(u64, PHYS_PFN(r->start + r->size),
+						rm->ram_end_pfn));
+		if (ret)
+			return ret;
+	}
+	if (range_above_ram(rm, r, &above) && !range_insert(rm, r)) {
+		if (pfn < rm->ram_end_pfn)
+			pfns_release(rm, pfn, rm->ram_end_pfn);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/**
+ * range_release() - take a memory entry out of its parcel
+ * @rm: the RM
+ * @r: the entry, which range_claim() accepted
+ *
+ * Context: &gunyah_sim.rm.lock held.
+ */
+static void range_release(struct sim_rm *rm, struct sim_range *r)
+{
+	unsigned long pfn = PHYS_PFN(r->start);
+	u64 above;
+
+	if (pfn < rm->ram_end_pfn)
+		pfns_release(rm, pfn, min_t(u64, PHYS_PFN(r->start + r->size), rm->ram_end_pfn));
+	if (range_above_ram(rm, r, &above))
+		rb_erase(&r->node, &rm->ranges);
 }
 
 /**
@@ -142,6 +348,7 @@ static u32 parcel_add_chunk(struct gunyah_sim *sim, struct sim_parcel *p, const 
 	struct sim_chunk *c;
 	u32 i, err = RM_OK;
 	u64 bytes = 0;
+	int ret;
 
 	c = kvzalloc(struct_size(c, r, n), GFP_KERNEL);
 	if (!c)
@@ -157,15 +364,16 @@ static u32 parcel_add_chunk(struct gunyah_sim *sim, struct sim_parcel *p, const 
 			err = RM_ERR_ARG_INVALID;
 			break;
 		}
-		if (!range_insert(&sim->rm.ranges, &c->r[i])) {
-			err = RM_ERR_MEM_INVALID;
+		ret = range_claim(&sim->rm, &c->r[i]);
+		if (ret) {
+			err = ret == -EEXIST ? RM_ERR_MEM_INVALID : RM_ERR_NOMEM;
 			break;
 		}
 		bytes += c->r[i].size;
 	}
 	if (err != RM_OK) {
 		while (i--)
-			rb_erase(&c->r[i].node, &sim->rm.ranges);
+			range_release(&sim->rm, &c->r[i]);
 		kvfree(c);
 		return err;
 	}
@@ -191,7 +399,7 @@ static void parcel_free(struct gunyah_sim *sim, struct sim_parcel *p)
 
 	list_for_each_entry_safe(c, tmp, &p->chunks, node) {
 		for (i = 0; i < c->n; i++)
-			rb_erase(&c->r[i].node, &sim->rm.ranges);
+			range_release(&sim->rm, &c->r[i]);
 		list_del(&c->node);
 		kvfree(c);
 	}
@@ -800,4 +1008,7 @@ void sim_rm_mem_destroy(struct gunyah_sim *sim)
 	}
 	sim->rm.n_parcels = 0;
 	xa_destroy(&sim->rm.parcels);
+	/* Every parcel gave its memory back */
+	WARN_ON(!xa_empty(&sim->rm.pfn_blocks) || !RB_EMPTY_ROOT(&sim->rm.ranges));
+	xa_destroy(&sim->rm.pfn_blocks);
 }
