@@ -37,6 +37,8 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 #define RM_MSG_DEALLOC_VMID	0x56000002
 #define RM_MSG_VM_GET_STATE	0x56000017
 #define RM_MSG_UNKNOWN		0x5600ff00
+#define RM_MSG_MEM_LEND		0x51000012
+#define RM_ERR_MEM_INVALID	0xa
 #define HOST_VMID		3
 
 /* ---------------------------------------------------------------------------------------- */
@@ -968,9 +970,157 @@ out:
 		__free_pages(pages[i], 1);
 }
 
+/*
+ * Memory may be in one live parcel only: the RM answers MEM_INVALID to an entry that overlaps
+ * a live parcel's memory, and takes nothing of a refused request. Checked where the simulator
+ * keeps its record page by page (RAM, here across the 64 MiB boundary of its blocks), where it
+ * keeps ranges (far above RAM), for an entry across the two, and for a MEM_APPEND that
+ * overlaps its own parcel. The addresses are made up: parcels that no VM uses are never read.
+ */
+#define OV_RAM		((u64)SZ_64M)	/* in RAM, a block boundary of the record */
+#define OV_HIGH		BIT_ULL(44)	/* far above RAM */
+#define OV_FAR		BIT_ULL(45)
+
+/*
+ * Lend one parcel of @n entries to the VM of @acl (read only): the errno, and the RM's answer
+ * in *@rm_err on success
+ */
+static int ov_lend(struct kunit *test, struct gunyah_rm_mem_acl_entry *acl,
+		   const struct gunyah_rm_mem_entry *entries, unsigned int n,
+		   struct gunyah_rm_mem_parcel *parcel, u32 *rm_err)
+{
+	struct rpc_ctx *ctx = test->priv;
+	struct gunyah_sim_request req;
+	int ret;
+
+	*parcel = (struct gunyah_rm_mem_parcel){ .mem_type = GUNYAH_RM_MEM_TYPE_NORMAL,
+		.label = 1, .n_acl_entries = 1, .acl_entries = acl, .n_mem_entries = n,
+		.mem_entries = (struct gunyah_rm_mem_entry *)entries,
+		.mem_handle = GUNYAH_MEM_HANDLE_INVAL };
+	ret = gunyah_rm_mem_lend(ctx->rm, parcel);
+	*rm_err = ~0U;
+	if (ret) {
+		/* A failed MEM_APPEND is followed by the driver's MEM_RECLAIM of the parcel */
+		KUNIT_EXPECT_EQ(test, parcel->mem_handle, GUNYAH_MEM_HANDLE_INVAL);
+		return ret;
+	}
+	KUNIT_EXPECT_EQ(test, gunyah_sim_last_request(&req), 0);
+	*rm_err = req.rm_error;
+	return 0;
+}
+
+/*
+ * Lend @start..+@size alone, then reclaim it unless @kept is given (the parcel goes there):
+ * 0, or the RM's error (RM_ERR_MEM_INVALID on an overlap)
+ */
+static u32 ov_try(struct kunit *test, struct gunyah_rm_mem_acl_entry *acl, u64 start, u64 size,
+		  struct gunyah_rm_mem_parcel *kept)
+{
+	struct gunyah_rm_mem_entry e = { .phys_addr = start, .size = size };
+	struct rpc_ctx *ctx = test->priv;
+	struct gunyah_rm_mem_parcel parcel;
+	struct gunyah_sim_request req;
+	u32 rm_err;
+
+	if (ov_lend(test, acl, &e, 1, &parcel, &rm_err)) {
+		KUNIT_EXPECT_EQ(test, gunyah_sim_last_request(&req), 0);
+		KUNIT_EXPECT_EQ(test, req.msg_id, RM_MSG_MEM_LEND);
+		return req.rm_error;
+	}
+	if (kept)
+		*kept = parcel;
+	else
+		KUNIT_EXPECT_EQ(test, gunyah_rm_mem_reclaim(ctx->rm, &parcel), 0);
+	return rm_err;
+}
+
+static void parcel_overlap_test(struct kunit *test)
+{
+	const u64 pg = PAGE_SIZE;
+	struct rpc_ctx *ctx = test->priv;
+	struct gunyah_sim_counters before, after;
+	struct gunyah_rm_mem_parcel a, h, x, big;
+	struct gunyah_rm_mem_acl_entry acl;
+	struct gunyah_rm_mem_entry *entries;
+	struct gunyah_rm_mem_entry two[2];
+	const unsigned int n = 520;
+	unsigned int i;
+	u32 rm_err;
+	int vmid;
+
+	vmid = gunyah_rm_alloc_vmid(ctx->rm, 0);
+	KUNIT_ASSERT_GT(test, vmid, 0);
+	acl = (struct gunyah_rm_mem_acl_entry){ .vmid = vmid, .perms = GUNYAH_RM_ACL_R };
+	gunyah_sim_get_counters(&before);
+
+	/* Four pages across a block boundary of the RM's page record */
+	KUNIT_ASSERT_EQ(test, ov_try(test, &acl, OV_RAM - 2 * pg, 4 * pg, &a), 0);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_RAM - 2 * pg, 4 * pg, NULL),
+			RM_ERR_MEM_INVALID);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_RAM - 3 * pg, 2 * pg, NULL),
+			RM_ERR_MEM_INVALID);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_RAM + pg, 2 * pg, NULL), RM_ERR_MEM_INVALID);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_RAM, pg, NULL), RM_ERR_MEM_INVALID);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_RAM - 4 * pg, 8 * pg, NULL),
+			RM_ERR_MEM_INVALID);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_RAM - SZ_64M, 2 * SZ_64M, NULL),
+			RM_ERR_MEM_INVALID);
+	/* Touching is not overlapping */
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_RAM + 2 * pg, pg, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_RAM - 3 * pg, pg, NULL), 0);
+
+	/* A refused request takes nothing: its first entry was free, and is still */
+	two[0] = (struct gunyah_rm_mem_entry){ .phys_addr = OV_RAM + SZ_64M, .size = pg };
+	two[1] = (struct gunyah_rm_mem_entry){ .phys_addr = OV_RAM, .size = pg };
+	KUNIT_EXPECT_EQ(test, ov_lend(test, &acl, two, 2, &x, &rm_err), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_RAM + SZ_64M, pg, NULL), 0);
+
+	/* Far above RAM, where the RM keeps ranges */
+	KUNIT_ASSERT_EQ(test, ov_try(test, &acl, OV_HIGH, 4 * pg, &h), 0);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_HIGH + pg, pg, NULL), RM_ERR_MEM_INVALID);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_HIGH - pg, 2 * pg, NULL), RM_ERR_MEM_INVALID);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_HIGH + 4 * pg, pg, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_HIGH - pg, pg, NULL), 0);
+
+	/*
+	 * An entry from RAM to far above: refused while it overlaps the high parcel, and its
+	 * RAM part is free again afterwards; taken once that parcel is gone.
+	 */
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, 2 * OV_RAM, OV_FAR - 2 * OV_RAM, NULL),
+			RM_ERR_MEM_INVALID);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, 2 * OV_RAM, pg, NULL), 0);
+	KUNIT_EXPECT_EQ(test, gunyah_rm_mem_reclaim(ctx->rm, &h), 0);
+	KUNIT_ASSERT_EQ(test, ov_try(test, &acl, 2 * OV_RAM, OV_FAR - 2 * OV_RAM, &x), 0);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, 3 * OV_RAM, pg, NULL), RM_ERR_MEM_INVALID);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_HIGH, pg, NULL), RM_ERR_MEM_INVALID);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_FAR - pg, pg, NULL), RM_ERR_MEM_INVALID);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, OV_FAR, pg, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ov_try(test, &acl, 2 * OV_RAM - pg, pg, NULL), 0);
+	KUNIT_EXPECT_EQ(test, gunyah_rm_mem_reclaim(ctx->rm, &x), 0);
+	KUNIT_EXPECT_EQ(test, gunyah_rm_mem_reclaim(ctx->rm, &a), 0);
+
+	/* A MEM_APPEND whose last entry is its parcel's first: refused, the parcel undone */
+	entries = kunit_kcalloc(test, n, sizeof(*entries), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, entries);
+	for (i = 0; i < n; i++)
+		entries[i] = (struct gunyah_rm_mem_entry){ .phys_addr = OV_RAM + 2 * i * pg,
+							   .size = pg };
+	entries[n - 1] = entries[0];
+	KUNIT_EXPECT_EQ(test, ov_lend(test, &acl, entries, n, &big, &rm_err), -EINVAL);
+	entries[n - 1].phys_addr = OV_RAM + 2 * (n - 1) * pg;
+	KUNIT_EXPECT_EQ(test, ov_lend(test, &acl, entries, n, &big, &rm_err), 0);
+	KUNIT_EXPECT_EQ(test, gunyah_rm_mem_reclaim(ctx->rm, &big), 0);
+
+	gunyah_sim_get_counters(&after);
+	KUNIT_EXPECT_EQ(test, after.pages_shared, before.pages_shared);
+	KUNIT_EXPECT_EQ(test, after.parcels_live, before.parcels_live);
+	KUNIT_EXPECT_EQ(test, gunyah_rm_dealloc_vmid(ctx->rm, vmid), 0);
+}
+
 static struct kunit_case vm_cases[] = {
 	KUNIT_CASE(vm_lifecycle_test),
 	KUNIT_CASE(big_parcel_test),
+	KUNIT_CASE(parcel_overlap_test),
 	{}
 };
 
