@@ -20,6 +20,7 @@
 #include <linux/types.h>
 
 #include <asm/byteorder.h>
+#include <gunyah/compat.h>
 
 #include "rsc_mgr.h"
 
@@ -770,12 +771,31 @@ static int gunyah_rm_mem_append(struct gunyah_rm *rm, u32 mem_handle,
 }
 
 /**
+ * gunyah_rm_answer_lost() - may a request that failed so have been carried out?
+ * @rm: the RM
+ * @err: what gunyah_rm_call() returned
+ *
+ * Context: any context.
+ * Return: true if the request may have reached the RM while no answer came back: none in time,
+ * or the queue stayed full part way (-ETIMEDOUT); a reply cut short or a failed message queue
+ * (-EIO); the RM unbound meanwhile (-ENODEV with the RM dead). Other errors are the RM's answer
+ * (-ENODEV included: NORESOURCE) or a refusal before the request went out.
+ */
+static bool gunyah_rm_answer_lost(struct gunyah_rm *rm, int err)
+{
+	return err == -ETIMEDOUT || err == -EIO || (err == -ENODEV && READ_ONCE(rm->dead));
+}
+
+/**
  * gunyah_rm_mem_share_first() - send the first message of a LEND/SHARE
  * @rm: the RM
  * @message_id: GUNYAH_RM_RPC_MEM_LEND or GUNYAH_RM_RPC_MEM_SHARE
  * @parcel: the parcel (checked)
  * @n_mem: memory entries in this message; APPEND is flagged if the parcel has more
  * @mem_handle: set to the parcel's handle
+ * @handle_lost: set on failure if the RM may hold the parcel without the host having its handle:
+ *               no answer came (gunyah_rm_answer_lost()), or the RM said OK with a reply that
+ *               holds no valid handle
  *
  * Context: process context, may sleep.
  * Return: 0, -ENOMEM, -EBADMSG (wrong reply size or an invalid handle), or an errno of
@@ -783,11 +803,12 @@ static int gunyah_rm_mem_append(struct gunyah_rm *rm, u32 mem_handle,
  */
 static int gunyah_rm_mem_share_first(struct gunyah_rm *rm, u32 message_id,
 				     const struct gunyah_rm_mem_parcel *parcel, size_t n_mem,
-				     u32 *mem_handle)
+				     u32 *mem_handle, bool *handle_lost)
 {
 	size_t req_size = gunyah_rm_mem_share_req_size(parcel->n_acl_entries, n_mem);
 	struct gunyah_rm_mem_share_req_header *hdr;
-	__le32 resp;
+	size_t resp_size;
+	void *resp;
 	void *p;
 	int ret;
 
@@ -802,18 +823,27 @@ static int gunyah_rm_mem_share_first(struct gunyah_rm *rm, u32 message_id,
 	gunyah_rm_fill_mem(p, parcel->mem_entries, n_mem);
 	/* The attribute section (count 0) stays zeroed */
 
-	ret = gunyah_rm_call_sized(rm, message_id, hdr, req_size, &resp, sizeof(resp));
+	ret = gunyah_rm_call(rm, message_id, hdr, req_size, &resp, &resp_size);
 	kfree(hdr);
-	if (ret)
+	if (ret) {
+		*handle_lost = gunyah_rm_answer_lost(rm, ret);
 		return ret;
-
-	*mem_handle = le32_to_cpu(resp);
-	if (*mem_handle == GUNYAH_MEM_HANDLE_INVAL) {
-		dev_err_ratelimited(gunyah_rm_dev(rm), "message %#x returned an invalid handle\n",
-				    message_id);
-		return -EBADMSG;
 	}
-	return 0;
+
+	/* The RM made the parcel: a reply without its handle loses it */
+	if (resp_size != sizeof(__le32)) {
+		ret = gunyah_rm_bad_reply(rm, message_id, resp_size, sizeof(__le32));
+	} else {
+		*mem_handle = get_unaligned_le32(resp);
+		if (*mem_handle == GUNYAH_MEM_HANDLE_INVAL) {
+			dev_err_ratelimited(gunyah_rm_dev(rm),
+					    "message %#x returned an invalid handle\n", message_id);
+			ret = -EBADMSG;
+		}
+	}
+	kfree(resp);
+	*handle_lost = ret != 0;
+	return ret;
 }
 
 /**
@@ -822,7 +852,9 @@ static int gunyah_rm_mem_share_first(struct gunyah_rm *rm, u32 message_id,
  * @message_id: GUNYAH_RM_RPC_MEM_LEND or GUNYAH_RM_RPC_MEM_SHARE
  * @parcel: the parcel; mem_handle is set on success, and on a failure after which the RM still
  *          holds the parcel (a failed MEM_APPEND whose undo failed); GUNYAH_MEM_HANDLE_INVAL
- *          otherwise
+ *          otherwise. handle_lost is set if the first message got no answer, or an OK without
+ *          a valid handle: the RM may hold a parcel the host cannot name (see
+ *          gunyah_rm_mem_share_first()).
  *
  * If an APPEND fails, the parcel is reclaimed.
  *
@@ -837,11 +869,13 @@ static int gunyah_rm_mem_share_common(struct gunyah_rm *rm, u32 message_id,
 	int ret;
 
 	parcel->mem_handle = GUNYAH_MEM_HANDLE_INVAL;
+	parcel->handle_lost = false;
 	ret = gunyah_rm_mem_parcel_check(parcel);
 	if (ret)
 		return ret;
 
-	ret = gunyah_rm_mem_share_first(rm, message_id, parcel, n_mem, &mem_handle);
+	ret = gunyah_rm_mem_share_first(rm, message_id, parcel, n_mem, &mem_handle,
+					&parcel->handle_lost);
 	if (ret)
 		return ret;
 
@@ -871,10 +905,8 @@ static int gunyah_rm_mem_share_common(struct gunyah_rm *rm, u32 message_id,
 /**
  * gunyah_rm_mem_share() - share memory with other VMs (MEM_SHARE)
  * @rm: the RM
- * @parcel: the parcel; its ACL must include the host. mem_handle as for
- *          gunyah_rm_mem_share_common(): set on success (or if the RM still holds a failed
- *          parcel),
- *          GUNYAH_MEM_HANDLE_INVAL otherwise
+ * @parcel: the parcel; its ACL must include the host. mem_handle and handle_lost as for
+ *          gunyah_rm_mem_share_common()
  *
  * Context: process context, may sleep.
  * Return: 0, -EINVAL for an invalid parcel, -ENOMEM, -EBADMSG, or an errno of gunyah_rm_call().
@@ -889,8 +921,8 @@ ALLOW_ERROR_INJECTION(gunyah_rm_mem_share, ERRNO);
 /**
  * gunyah_rm_mem_lend() - lend memory to other VMs (MEM_LEND)
  * @rm: the RM
- * @parcel: the parcel; its ACL must not include the host. mem_handle is set on success,
- *          GUNYAH_MEM_HANDLE_INVAL otherwise
+ * @parcel: the parcel; its ACL must not include the host. mem_handle and handle_lost as for
+ *          gunyah_rm_mem_share_common()
  *
  * Context: process context, may sleep.
  * Return: 0, -EINVAL for an invalid parcel, -ENOMEM, -EBADMSG, or an errno of gunyah_rm_call().

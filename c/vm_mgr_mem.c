@@ -59,7 +59,9 @@
  * and passed to the platform's post_mem_reclaim hook, and the pages are unpinned (marked dirty:
  * the guest may have written them) and uncharged. If the reclaim or the hook fails, the state of
  * the pages is unknown (the guest may still reach them, a firewall may still bar the host): they
- * are leaked, pinned and charged for good, rather than handed back to the page allocator.
+ * are leaked, pinned and charged for good, rather than handed back to the page allocator. The
+ * same goes for a region whose share or lend at START got no answer: the RM may have made the
+ * parcel, which the host, without its handle, can never reclaim.
  */
 
 /**
@@ -831,7 +833,8 @@ struct gunyah_vm_mem_mapping *gunyah_vm_mem_find(struct gunyah_vm *ghvm, u64 gue
  *
  * Runs the platform's pre_mem_share hook, then shares the parcel, or lends it with
  * GUNYAH_MEM_FORCE_LEND. If the share fails, the hook is undone with post_mem_reclaim; if that
- * fails too, the region's pages are leaked at teardown.
+ * fails too, the region's pages are leaked at teardown. So are they, without the undo, if the
+ * share got no answer (the RM may hold a parcel the host cannot reclaim).
  *
  * Context: process context, may sleep; @ghvm's mm_lock held.
  * Return: 0 (the parcel's mem_handle is set), the hook's errno, or an errno of
@@ -866,6 +869,19 @@ static int gunyah_vm_mem_share(struct gunyah_vm *ghvm, struct gunyah_vm_mem_mapp
 		 */
 		if (mapping->parcel.mem_handle != GUNYAH_MEM_HANDLE_INVAL)
 			return ret;
+		/*
+		 * The RM may have made the parcel, and the host has no handle to reclaim it with:
+		 * for all it knows the VM may reach the pages (and, lent, the host may not). They
+		 * stay pinned for good, and the platform's preparation stays as it is.
+		 */
+		if (mapping->parcel.handle_lost) {
+			dev_err_ratelimited(ghvm->parent,
+					    "VM %u: no answer to the %s of region %u; leaking its %lu pages\n",
+					    ghvm->vmid, lend ? "lend" : "share", mapping->label,
+					    mapping->npages);
+			mapping->leak = true;
+			return ret;
+		}
 		if (gunyah_rm_platform_post_mem_reclaim(ghvm->rm, &mapping->parcel,
 							mapping->hook_ops)) {
 			dev_err_ratelimited(ghvm->parent,

@@ -48,7 +48,8 @@
  * hooks: gunyah_platform_hooks_mod (c/tests/platform_hooks_mod.c) registers platform ops that
  * count, per label, what they see and fail when told. Every parcel shared is reclaimed and
  * passed to post_mem_reclaim; a refused pre_mem_share fails START with its errno and the
- * regions shared before it are reclaimed at teardown; a failed share is undone at once; a failed
+ * regions shared before it are reclaimed at teardown; a failed share is undone at once, unless
+ * its reply was lost (the RM may hold the parcel: the region is leaked); a failed
  * post_mem_reclaim leaks the region's pages; a parcel whose reclaim fails never reaches
  * post_mem_reclaim; unregistered ops are not called; the module can go while VMs live.
  *
@@ -1002,6 +1003,7 @@ static void gh_hooks_expect_sane(struct __test_metadata *_metadata, const struct
 FIXTURE(hooks) {
 	int devfd;
 	char *mem[2];
+	long long rpc_timeout_ms;	/* to restore: a lost reply lowers it */
 };
 
 FIXTURE_SETUP(hooks)
@@ -1011,9 +1013,11 @@ FIXTURE_SETUP(hooks)
 	self->devfd = -1;
 	self->mem[0] = NULL;
 	self->mem[1] = NULL;
+	self->rpc_timeout_ms = -1;
 	if (!gh_have_dev())
 		SKIP(return, GH_DEV_PATH " is absent");
 	ASSERT_TRUE(gh_have_sim());
+	self->rpc_timeout_ms = gh_rpc_timeout_ms();
 	ret = gh_hooks_load();
 	if (ret == -ENOENT)
 		SKIP(return, GH_HOOKS_MOD " is not installed");
@@ -1029,6 +1033,8 @@ FIXTURE_TEARDOWN(hooks)
 {
 	gh_fei_clear();
 	gh_sim_reset_knobs();
+	if (self->rpc_timeout_ms >= 0)
+		gh_write_file(GH_RSC_MGR_PARAMS "/rpc_timeout_ms", "%lld", self->rpc_timeout_ms);
 	gh_unmap_regions(self->mem);
 	if (self->devfd >= 0)
 		close(self->devfd);
@@ -1298,6 +1304,56 @@ TEST_F(hooks, failed_undo_leaks_region)
 	gh_expect_released(_metadata, &want, true);
 
 	ASSERT_EQ(0, gh_hooks_set("fail_post_reclaim", "0"));
+	gh_next_vm_works(_metadata, self->devfd, 0);
+}
+
+/*
+ * The RM makes the second region's parcel but its reply is lost: START fails with ETIMEDOUT.
+ * The RM may hold a parcel the driver has no handle for (here it does), so the region is
+ * leaked at once: no post_mem_reclaim undoes its pre_mem_share, now or at teardown, and its
+ * pages stay pinned and charged for good, the parcel in the RM. The first region is released
+ * at teardown as usual, and the next VM works.
+ */
+TEST_F(hooks, lost_share_reply_leaks_region)
+{
+	struct gh_snapshot before, want;
+	struct gh_hooks h;
+	unsigned int vmid;
+	long long faults;
+	char msg[160];
+	int vmfd, kmsg;
+
+	gh_snapshot_take(&before);
+	vmfd = gh_hooks_vm(self->devfd, self->mem, GH_RW, &vmid);
+	ASSERT_LE(0, vmfd);
+	faults = gh_sim_counter("faults_injected");
+	ASSERT_EQ(0, gh_write_file(GH_RSC_MGR_PARAMS "/rpc_timeout_ms", "%d",
+				   GH_TD_LOST_TIMEOUT_MS));
+	ASSERT_EQ(0, gh_sim_knob("rpc_lose_reply", "2 %#x", GH_RM_MSG_MEM_SHARE));
+	kmsg = gh_kmsg_open();
+	EXPECT_ERRNO(ETIMEDOUT, ioctl(vmfd, GUNYAH_VM_START, 0UL));
+	gh_sim_reset_knobs();
+	EXPECT_EQ(faults + 1, gh_sim_counter("faults_injected"));
+	snprintf(msg, sizeof(msg),
+		 "VM %u: no answer to the share of region %u; leaking its %d pages", vmid,
+		 GH_R1_LABEL, GH_R1_PAGES);
+	EXPECT_TRUE(gh_kmsg_find(kmsg, msg)) TH_LOG("kernel log line \"%s\"", msg);
+	close(kmsg);
+	EXPECT_EQ(before.parcels_live + 2, gh_sim_counter("parcels_live"));
+	ASSERT_EQ(0, gh_hooks_read(&h));
+	EXPECT_EQ(2, h.pre_share);
+	EXPECT_EQ(0, h.post_reclaim);
+
+	close(vmfd);
+	ASSERT_EQ(0, gh_hooks_read(&h));
+	EXPECT_EQ(1, h.post_reclaim);
+	EXPECT_EQ(1, gh_hooks_for(&h, 0).post_reclaim);
+	EXPECT_EQ(0, gh_hooks_for(&h, GH_R1_LABEL).post_reclaim);
+	gh_hooks_expect_sane(_metadata, &h);
+	want = before;
+	gh_add_regions(&want, GH_R1, GH_R1);
+	gh_expect_released(_metadata, &want, true);
+
 	gh_next_vm_works(_metadata, self->devfd, 0);
 }
 

@@ -533,7 +533,8 @@ TEST_F_TIMEOUT(start_fail, leaves_nothing, 120)
 {
 	__u32 flags2 = GH_RW | (variant->lend ? GUNYAH_MEM_FORCE_LEND : 0);
 	struct gh_snapshot before;
-	struct gh_sim_parcel p = { 0 };
+	struct gh_sim_parcel p = { 0 }, stale = { 0 };
+	bool had_stale;
 	long long faults;
 	unsigned int vmid;
 	int vmfd, ret, err;
@@ -549,6 +550,8 @@ TEST_F_TIMEOUT(start_fail, leaves_nothing, 120)
 		ASSERT_EQ(0, gh_sim_knob("rpc_fail", "%u %#x %#x", variant->rpc_nth,
 					 variant->rpc_error, variant->rpc_msg_id));
 	faults = gh_sim_counter("faults_injected");
+	/* VM ids are reused: a parcel an earlier test left for this id and label is not ours */
+	had_stale = !gh_sim_find_parcel(vmid, GH_BIG_LABEL, &stale);
 
 	errno = 0;
 	ret = ioctl(vmfd, GUNYAH_VM_START, 0UL);
@@ -561,8 +564,11 @@ TEST_F_TIMEOUT(start_fail, leaves_nothing, 120)
 	if (variant->rpc_nth)
 		EXPECT_EQ(faults + 1, gh_sim_counter("faults_injected"));
 	/* A failed MEM_APPEND takes the half-made parcel back at once */
-	if (variant->rpc_msg_id == GH_RM_MSG_MEM_APPEND)
-		EXPECT_EQ(-ENOENT, gh_sim_find_parcel(vmid, GH_BIG_LABEL, &p));
+	if (variant->rpc_msg_id == GH_RM_MSG_MEM_APPEND) {
+		ret = gh_sim_find_parcel(vmid, GH_BIG_LABEL, &p);
+		EXPECT_TRUE(ret == -ENOENT || (had_stale && p.handle == stale.handle))
+			TH_LOG("parcel %#x of this START left", p.handle);
+	}
 	EXPECT_ERRNO(EALREADY, ioctl(vmfd, GUNYAH_VM_START, 0UL));
 	close(vmfd);
 	gh_expect_released(_metadata, &before, true);

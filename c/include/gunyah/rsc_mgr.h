@@ -135,7 +135,12 @@ struct gunyah_rm_mem_entry {
  * @acl_entries: who gets which access
  * @n_mem_entries: entries in @mem_entries, 1..any (sent in chunks of 512 with MEM_APPEND)
  * @mem_entries: the memory
- * @mem_handle: set by a successful share/lend; GUNYAH_MEM_HANDLE_INVAL otherwise
+ * @mem_handle: set by a successful share/lend (and by a failed one after which the RM still
+ *              holds the parcel); GUNYAH_MEM_HANDLE_INVAL otherwise
+ * @handle_lost: set by a failed share/lend if the RM may hold the parcel although the host got
+ *               no handle for it (its request may have gone out but no answer came back, or
+ *               the RM said OK without a valid handle): the memory can then never be
+ *               reclaimed and must stay out of the host's use
  */
 struct gunyah_rm_mem_parcel {
 	enum gunyah_rm_mem_type mem_type;
@@ -145,6 +150,7 @@ struct gunyah_rm_mem_parcel {
 	size_t n_mem_entries;
 	struct gunyah_rm_mem_entry *mem_entries;
 	u32 mem_handle;
+	bool handle_lost;
 };
 
 /**
