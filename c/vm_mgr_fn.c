@@ -169,6 +169,26 @@ static bool gunyah_vm_function_type_valid(u32 type)
 }
 
 /**
+ * gunyah_vm_function_ready() - may instances of a registered type be made?
+ * @fn: the type, whose module the caller holds a reference to
+ *
+ * A module registers its types from its init, which may fail after that: the kernel then frees
+ * the module whatever references it has, and an instance made meanwhile would be left with
+ * freed code. So a type is used only once its module's init has returned.
+ *
+ * Context: any context.
+ * Return: true unless @fn's module is still running its init.
+ */
+static bool gunyah_vm_function_ready(const struct gunyah_vm_function *fn)
+{
+#ifdef CONFIG_MODULES
+	return !fn->mod || READ_ONCE(fn->mod->state) != MODULE_STATE_COMING;
+#else
+	return true;
+#endif
+}
+
+/**
  * gunyah_vm_function_find() - look a registered function type up and pin its module
  * @type: the type number, possibly from userspace
  *
@@ -185,7 +205,8 @@ static bool gunyah_vm_function_type_valid(u32 type)
  *
  * Context: any context; takes the registry's spinlock.
  * Return: the type, with a reference to its module (drop it with gunyah_vm_function_put()), or
- * NULL if @type is not registered or its module is being unloaded.
+ * NULL if @type is not registered or its module is still loading (gunyah_vm_function_ready())
+ * or being unloaded.
  */
 static struct gunyah_vm_function *gunyah_vm_function_find(u32 type)
 {
@@ -201,6 +222,10 @@ static struct gunyah_vm_function *gunyah_vm_function_find(u32 type)
 		fn = NULL;
 	xa_unlock(&gunyah_vm_function_types);
 
+	if (fn && !gunyah_vm_function_ready(fn)) {
+		module_put(fn->mod);
+		fn = NULL;
+	}
 	return fn;
 }
 
@@ -249,6 +274,23 @@ VISIBLE_IF_KUNIT void gunyah_vm_function_put(struct gunyah_vm_function *fn)
 		module_put(fn->mod);
 }
 EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_function_put);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * gunyah_vm_function_registered() - is a type in the registry, ready or not?
+ * @type: the type number
+ *
+ * For KUnit suites, which watch a module register a type before its init returns.
+ *
+ * Context: any context.
+ * Return: true if @type is registered.
+ */
+bool gunyah_vm_function_registered(u32 type)
+{
+	return gunyah_vm_function_type_valid(type) && xa_load(&gunyah_vm_function_types, type);
+}
+EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_function_registered);
+#endif
 
 DEFINE_FREE(gunyah_vm_function_put, struct gunyah_vm_function *, gunyah_vm_function_put(_T))
 

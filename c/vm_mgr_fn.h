@@ -41,6 +41,7 @@ struct gunyah_fn_abi_ops;
 /* Helpers visible to KUnit suites only (static otherwise) */
 struct gunyah_vm_function *gunyah_vm_function_get(u32 type);
 void gunyah_vm_function_put(struct gunyah_vm_function *fn);
+bool gunyah_vm_function_registered(u32 type);
 long gunyah_vm_add_function_arg(struct gunyah_vm *ghvm, u32 type, void *arg, size_t arg_size);
 long gunyah_vm_rm_function_arg(struct gunyah_vm *ghvm, u32 type, const void *arg,
 			       size_t arg_size);
