@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What gunyah_vm_mgr_fn_test and its helper module gunyah_fn_autoload_mod agree on.
+ * What gunyah_vm_mgr_fn_test and its helper modules gunyah_fn_autoload_mod and
+ * gunyah_fn_initfail_mod agree on.
  */
 #ifndef _GUNYAH_TESTS_FN_AUTOLOAD_MOD_H
 #define _GUNYAH_TESTS_FN_AUTOLOAD_MOD_H
@@ -20,5 +21,14 @@
 
 /* What its bind() returns for an instance without an argument */
 #define GUNYAH_FN_AUTOLOAD_BIND_RET	0x5a
+
+/*
+ * The function type gunyah_fn_initfail_mod registers from its init, which then waits
+ * GUNYAH_FN_INITFAIL_WAIT_MS and fails. It has no module alias: the test loads the module by
+ * name, and looking the type up never loads it.
+ */
+#define GUNYAH_FN_INITFAIL_TYPE		(GUNYAH_FN_SAMPLE_FIRST + 0xf1)
+#define GUNYAH_FN_INITFAIL_MOD_NAME	"gunyah_fn_initfail_mod"
+#define GUNYAH_FN_INITFAIL_WAIT_MS	1000
 
 #endif

@@ -4,6 +4,8 @@
  *
  * gunyah_fn_registry: registering function types, lookup and module autoloading
  *                     (request_module("ghfunc:%u"), helper module gunyah_fn_autoload_mod),
+ *                     no use of a type before its module's init has returned (helper module
+ *                     gunyah_fn_initfail_mod),
  *                     GUNYAH_CHECK_FUNCTION, module references held by instances, ADD and
  *                     REMOVE (compare(), validate() and key() semantics, argument sizes, the
  *                     instance index of types with a key()).
@@ -23,6 +25,8 @@
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/jiffies.h>
+#include <linux/kmod.h>
 #include <linux/limits.h>
 #include <linux/list.h>
 #include <linux/rcupdate.h>
@@ -733,6 +737,55 @@ static void fn_autoload_test(struct kunit *test)
 	gunyah_vm_function_put(fn);
 }
 
+/* Wait up to 10 s for @type to be (or no longer be) registered: whether it got there */
+static bool wait_registered(u32 type, bool registered)
+{
+	unsigned long deadline = jiffies + 10 * HZ;
+
+	while (gunyah_vm_function_registered(type) != registered) {
+		if (time_after(jiffies, deadline))
+			return false;
+		msleep(20);
+	}
+	return true;
+}
+
+/*
+ * A type is not used before its module's init has returned: gunyah_fn_initfail_mod registers
+ * its type, waits, and fails its init, after which the kernel frees it whatever references it
+ * has. While the init waits, the type is registered but neither found nor given instances,
+ * exactly as if it did not exist; afterwards it is gone.
+ */
+static void fn_init_fail_test(struct kunit *test)
+{
+	struct fn_test_ctx *ctx = test->priv;
+	struct gunyah_vm_function *fn;
+	long absent, ret;
+
+	KUNIT_ASSERT_FALSE(test, gunyah_vm_function_registered(GUNYAH_FN_INITFAIL_TYPE));
+	absent = gunyah_vm_add_function_arg(&ctx->ghvm, GUNYAH_FN_INITFAIL_TYPE, NULL, 0);
+	KUNIT_EXPECT_LT(test, absent, 0);
+
+	KUNIT_ASSERT_EQ(test, request_module_nowait(GUNYAH_FN_INITFAIL_MOD_NAME), 0);
+	KUNIT_ASSERT_TRUE_MSG(test, wait_registered(GUNYAH_FN_INITFAIL_TYPE, true),
+			      "%s did not register type %u: is %s.ko installed and depmod'ed?",
+			      GUNYAH_FN_INITFAIL_MOD_NAME, (unsigned int)GUNYAH_FN_INITFAIL_TYPE,
+			      GUNYAH_FN_INITFAIL_MOD_NAME);
+
+	fn = gunyah_vm_function_get(GUNYAH_FN_INITFAIL_TYPE);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(fn), -ENOENT);
+	gunyah_vm_function_put(fn);
+	ret = gunyah_vm_add_function_arg(&ctx->ghvm, GUNYAH_FN_INITFAIL_TYPE, NULL, 0);
+	KUNIT_EXPECT_EQ(test, ret, absent);
+	/* Had it been made, the instance must go while the module's code is still there */
+	if (ret >= 0)
+		gunyah_vm_rm_function_arg(&ctx->ghvm, GUNYAH_FN_INITFAIL_TYPE, NULL, 0);
+	/* All of that happened while the init was still waiting */
+	KUNIT_EXPECT_TRUE(test, gunyah_vm_function_registered(GUNYAH_FN_INITFAIL_TYPE));
+
+	KUNIT_EXPECT_TRUE(test, wait_registered(GUNYAH_FN_INITFAIL_TYPE, false));
+}
+
 static void fn_refcount_test(struct kunit *test)
 {
 	struct fn_test_ctx *ctx = test->priv;
@@ -1133,6 +1186,7 @@ static struct kunit_case fn_registry_cases[] = {
 	KUNIT_CASE_PARAM(fn_get_unknown_test, unknown_gen_params),
 	KUNIT_CASE_PARAM(fn_check_function_test, check_gen_params),
 	KUNIT_CASE(fn_autoload_test),
+	KUNIT_CASE(fn_init_fail_test),
 	KUNIT_CASE(fn_refcount_test),
 	KUNIT_CASE(fn_instance_list_test),
 	KUNIT_CASE(fn_bind_result_test),
