@@ -30,6 +30,7 @@
 #include <linux/srcu.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/wait_bit.h>
 #include <linux/xarray.h>
 
 #include <kunit/visibility.h>
@@ -170,13 +171,13 @@ static bool gunyah_vm_function_type_valid(u32 type)
 
 /**
  * gunyah_vm_function_ready() - may instances of a registered type be made?
- * @fn: the type, whose module the caller holds a reference to
+ * @fn: the type, in the registry (whose lock the caller holds)
  *
  * A module registers its types from its init, which may fail after that: the kernel then frees
  * the module whatever references it has, and an instance made meanwhile would be left with
  * freed code. So a type is used only once its module's init has returned.
  *
- * Context: any context.
+ * Context: any context; the registry's lock held.
  * Return: true unless @fn's module is still running its init.
  */
 static bool gunyah_vm_function_ready(const struct gunyah_vm_function *fn)
@@ -204,7 +205,8 @@ static bool gunyah_vm_function_ready(const struct gunyah_vm_function *fn)
  * let every value through and mean nothing.)
  *
  * Context: any context; takes the registry's spinlock.
- * Return: the type, with a reference to its module (drop it with gunyah_vm_function_put()), or
+ * Return: the type, with a reference to its module and one of its users (drop both with
+ * gunyah_vm_function_put()), or
  * NULL if @type is not registered or its module is still loading (gunyah_vm_function_ready())
  * or being unloaded.
  */
@@ -216,16 +218,18 @@ static struct gunyah_vm_function *gunyah_vm_function_find(u32 type)
 		return NULL;
 	type = array_index_nospec(type, GUNYAH_FN_TYPE_MAX);
 
+	/*
+	 * Under the registry's lock the type cannot be unregistered; once the lock is dropped,
+	 * @users keeps gunyah_vm_function_unregister() waiting until gunyah_vm_function_put().
+	 */
 	xa_lock(&gunyah_vm_function_types);
 	fn = xa_load(&gunyah_vm_function_types, type);
-	if (fn && !try_module_get(fn->mod))
+	if (fn && (!gunyah_vm_function_ready(fn) || !try_module_get(fn->mod)))
 		fn = NULL;
+	if (fn)
+		atomic_inc(&fn->users);
 	xa_unlock(&gunyah_vm_function_types);
 
-	if (fn && !gunyah_vm_function_ready(fn)) {
-		module_put(fn->mod);
-		fn = NULL;
-	}
 	return fn;
 }
 
@@ -262,16 +266,26 @@ VISIBLE_IF_KUNIT struct gunyah_vm_function *gunyah_vm_function_get(u32 type)
 EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_function_get);
 
 /**
- * gunyah_vm_function_put() - drop the module reference gunyah_vm_function_get() took
+ * gunyah_vm_function_put() - let go of a type gunyah_vm_function_get() found
  * @fn: the function type; NULL or an error pointer is ignored (so that it also serves as the
  *      scope-based cleanup of a lookup)
+ *
+ * Drops the user and the module reference the lookup took. @fn may be freed as soon as the
+ * user is dropped (a registration through the stable ABI whose module withdraws it meanwhile):
+ * its module is read before.
  *
  * Context: any context.
  */
 VISIBLE_IF_KUNIT void gunyah_vm_function_put(struct gunyah_vm_function *fn)
 {
-	if (!IS_ERR_OR_NULL(fn))
-		module_put(fn->mod);
+	struct module *mod;
+
+	if (IS_ERR_OR_NULL(fn))
+		return;
+	mod = fn->mod;
+	if (atomic_dec_and_test(&fn->users))
+		wake_up_var(&fn->users);
+	module_put(mod);
 }
 EXPORT_SYMBOL_IF_KUNIT(gunyah_vm_function_put);
 
@@ -297,7 +311,7 @@ DEFINE_FREE(gunyah_vm_function_put, struct gunyah_vm_function *, gunyah_vm_funct
 /**
  * gunyah_vm_function_register() - make a function type available to VMs
  * @fn: the type; must stay valid and unchanged until gunyah_vm_function_unregister(), and
- *      start with @fn->nr_instances zero (a static or zeroed structure does)
+ *      start with @fn->nr_instances and @fn->users zero (a static or zeroed structure does)
  *
  * Usable with module_driver() (see DECLARE_GUNYAH_VM_FUNCTION_INIT()).
  *
@@ -345,6 +359,11 @@ EXPORT_SYMBOL_GPL(gunyah_vm_function_register);
  * it is removed, so instances are never torn down from here. A type that still has instances is
  * a bug of its module and gets a warning: the instances then point to a type that is going away.
  *
+ * Once the type is out of the registry, waits for the lookups that found it before to let it
+ * go (gunyah_vm_function_put()): an ADD that found the type may be about to call its bind().
+ * From module exit there are none (each holds a module reference); a module that withdraws a
+ * type earlier waits for them here, so it must not hold a lock those callbacks take.
+ *
  * Then waits for an RCU and an SRCU grace period of the MMIO buses: an IO handler removed with
  * gunyah_vm_remove_io_handler_kfree() may still have a vCPU in its callback, in the module's
  * code, after its instance is gone; when this returns none has.
@@ -362,6 +381,9 @@ void gunyah_vm_function_unregister(struct gunyah_vm_function *fn)
 			fn->name ? fn->name : "?");
 		return;
 	}
+
+	/* Lookups in progress may still make an instance: count them once they are done */
+	wait_var_event(&fn->users, !atomic_read(&fn->users));
 
 	WARN(atomic_read(&fn->nr_instances), "function type %u (%s) unregistered with %d instances\n",
 	     fn->type, fn->name ? fn->name : "?", atomic_read(&fn->nr_instances));

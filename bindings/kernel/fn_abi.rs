@@ -6,7 +6,7 @@
 // Target: x86_64-linux-gnu
 // Tools: bindgen 0.71.1, clang 19.1.7, rustfmt 1.8.0
 // Inputs (sha256):
-//   19a1fd605904cedd570f78ba8c25d673c3075edad538a1fa4f3041498169a0c5  c/include/gunyah/fn_abi.h
+//   9496d2662b588616dcbff2866be59847b2cc6bb114e00b8f3eb40a50c3ae3ea7  c/include/gunyah/fn_abi.h
 //   625111ccbf535078bd8c987131f610b2b3c3ad01b66c115932b433841e61643d  scripts/bindgen-helpers-fn-abi.h
 //   72df719562f5a994c01a7077a54fcc6fb8d1b639e75b632497a16b6becbbcf2b  scripts/bindgen-flags.txt
 //   d66dbdf0d80b2002e8e2f53310c21aed2138780225dcec20eae3d8de8896a2d7  scripts/bindgen-include/kernel/linux/stddef.h

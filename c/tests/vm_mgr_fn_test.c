@@ -23,9 +23,11 @@
  * so the tests check order and locking (DOC: Locking in vm_mgr_fn.c) as well as results.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/kmod.h>
 #include <linux/limits.h>
 #include <linux/list.h>
@@ -2465,6 +2467,56 @@ static void abi_check_ops_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, gunyah_fn_abi_check_ops(&ops), c->ret);
 }
 
+struct abi_unreg {
+	struct gunyah_fn_abi_registration *reg;
+	struct completion done;
+};
+
+static int abi_unreg_thread(void *data)
+{
+	struct abi_unreg *u = data;
+
+	gunyah_fn_abi_unregister(u->reg);
+	complete(&u->done);
+	return 0;
+}
+
+/*
+ * A module may withdraw an ABI registration while an ADD, REMOVE or CHECK has found the type:
+ * the registration is freed only once that lookup has let the type go, and no new lookup
+ * finds it meanwhile.
+ */
+static void abi_unregister_waits_test(struct kunit *test)
+{
+	struct gunyah_vm_function *fn, *again;
+	struct task_struct *t;
+	struct abi_unreg u;
+
+	KUNIT_ASSERT_EQ(test, gunyah_fn_abi_register(&abi_test_ops, &u.reg), 0);
+	fn = gunyah_vm_function_get(FN_T_ABI);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fn));
+	init_completion(&u.done);
+	t = kthread_run(abi_unreg_thread, &u, "gunyah_unreg_test");
+	if (IS_ERR(t)) {
+		gunyah_vm_function_put(fn);
+		gunyah_fn_abi_unregister(u.reg);
+		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(t));
+		return;
+	}
+
+	/* Out of the registry at once, but the withdrawal waits for the lookup */
+	KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&u.done, msecs_to_jiffies(300)), 0UL);
+	KUNIT_EXPECT_FALSE(test, gunyah_vm_function_registered(FN_T_ABI));
+	again = gunyah_vm_function_get(FN_T_ABI);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(again), -ENOENT);
+	gunyah_vm_function_put(again);
+	/* What the lookup found is still the type */
+	KUNIT_EXPECT_EQ(test, fn->type, (u32)FN_T_ABI);
+
+	gunyah_vm_function_put(fn);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&u.done, 10 * HZ), 0UL);
+}
+
 static void abi_check_ops_truncated_test(struct kunit *test)
 {
 	struct gunyah_fn_abi_registration *reg = NULL;
@@ -2807,6 +2859,7 @@ static struct kunit_case fn_abi_cases[] = {
 	KUNIT_CASE_PARAM(abi_check_ops_test, abi_ops_gen_params),
 	KUNIT_CASE(abi_check_ops_truncated_test),
 	KUNIT_CASE(abi_register_test),
+	KUNIT_CASE(abi_unregister_waits_test),
 	KUNIT_CASE(abi_larger_struct_test),
 	KUNIT_CASE(abi_key_test),
 	KUNIT_CASE(abi_v1_no_key_test),

@@ -242,9 +242,13 @@ struct gunyah_vm_function_instance {
  *       it, on every instance of the type in the VM.
  * @nr_instances: private to the VM manager (atomic, no lock): live instances of this type in
  *                all VMs; zero when the type is registered
+ * @users: private to the VM manager (atomic; taken under the registry's lock): lookups that
+ *         found the type and have not let it go yet (an ADD, REMOVE or CHECK in progress);
+ *         zero when the type is registered. gunyah_vm_function_unregister() waits for it to
+ *         drop to zero.
  *
  * Register with gunyah_vm_function_register() (or DECLARE_GUNYAH_VM_FUNCTION_INIT()); the
- * structure must stay valid, and unchanged but for @nr_instances, until
+ * structure must stay valid, and unchanged but for @nr_instances and @users, until
  * gunyah_vm_function_unregister() returns.
  */
 struct gunyah_vm_function {
@@ -257,6 +261,7 @@ struct gunyah_vm_function {
 	int (*validate)(const struct gunyah_vm_function *fn, const void *arg, size_t size);
 	u64 (*key)(const struct gunyah_vm_function *fn, const void *arg, size_t size);
 	atomic_t nr_instances;
+	atomic_t users;
 };
 
 /**
