@@ -863,8 +863,9 @@ VISIBLE_IF_KUNIT long gunyah_vm_rm_function_arg(struct gunyah_vm *ghvm, u32 type
 
 	if (fn->validate) {
 		ret = fn->validate(fn, arg, arg_size);
+		/* Anything but 0 or an errno (positive, or below -MAX_ERRNO) is a refusal too */
 		if (ret)
-			return ret < 0 ? ret : -EINVAL;
+			return ret < 0 && ret >= -MAX_ERRNO ? ret : -EINVAL;
 	}
 
 	if (fn->key)

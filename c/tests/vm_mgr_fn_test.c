@@ -373,6 +373,7 @@ struct rec_arg {
 
 /* rec_validate() returns 1, not an errno, for a REMOVE of this key */
 #define REC_KEY_VALIDATE_POSITIVE	0xfffffff0
+#define REC_KEY_VALIDATE_NOT_ERRNO	0xfffffff1	/* validate() returns -MAX_ERRNO - 1 */
 
 /* Accepts any argument of at least struct rec_arg (so that the largest size can be added) */
 static long rec_bind(struct gunyah_vm_function_instance *f)
@@ -408,6 +409,8 @@ static int rec_validate(const struct gunyah_vm_function *fn, const void *arg, si
 	ev_log(EV_VALIDATE, fn, size, 0, 0);
 	if (!want || size != sizeof(*want))
 		return -EINVAL;
+	if (want->key == REC_KEY_VALIDATE_NOT_ERRNO)
+		return -MAX_ERRNO - 1;
 	return want->key == REC_KEY_VALIDATE_POSITIVE ? 1 : 0;
 }
 
@@ -982,6 +985,8 @@ static const struct rm_case rm_cases[] = {
 	{ "validate: no argument", FN_T_REC, 1, 0, -EINVAL, true, false },
 	{ "validate returns > 0", FN_T_REC, REC_KEY_VALIDATE_POSITIVE, sizeof(struct rec_arg),
 	  -EINVAL, true, false },
+	{ "validate returns no errno", FN_T_REC, REC_KEY_VALIDATE_NOT_ERRNO,
+	  sizeof(struct rec_arg), -EINVAL, true, false },
 	{ "no validate: short", FN_T_NOVAL, 1, sizeof(u32), -ENOENT, false, true },
 	{ "no validate: no argument", FN_T_NOVAL, 1, 0, -ENOENT, false, true },
 	{ "no validate: match", FN_T_NOVAL, 1, sizeof(struct rec_arg), 0, false, true },
