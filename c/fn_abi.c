@@ -22,6 +22,8 @@
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/limits.h>
+#include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
 #include <linux/stddef.h>
@@ -267,6 +269,33 @@ static size_t gunyah_fn_abi_ops_size(u32 version)
 }
 
 /**
+ * gunyah_fn_abi_in_owner() - is a callback in the code of the module that registers it?
+ * @owner: the registration's owner: a struct module, or NULL for code built into the kernel
+ * @cb: the callback, or NULL
+ *
+ * An instance pins only @owner: a callback elsewhere (a module that forgot to set its owner)
+ * could be unloaded under a live instance. Without an owner, the callbacks must be in no
+ * module; kernels that do not export is_vmalloc_or_module_addr() (before 6.12) cannot tell,
+ * and there an owner is required.
+ *
+ * Context: any context.
+ * Return: true if @cb is NULL, lies in @owner's (core) memory, or, without an owner, in no
+ * module.
+ */
+static bool gunyah_fn_abi_in_owner(const void *owner, const void *cb)
+{
+	if (!cb)
+		return true;
+	if (owner)
+		return within_module_core((unsigned long)cb, owner);
+#ifdef GUNYAH_HAVE_IS_VMALLOC_OR_MODULE_ADDR
+	return !is_vmalloc_or_module_addr(cb);
+#else
+	return false;
+#endif
+}
+
+/**
  * gunyah_fn_abi_check_ops() - the version and size negotiation of a registration
  * @ops: what the module passed
  *
@@ -277,8 +306,9 @@ static size_t gunyah_fn_abi_ops_size(u32 version)
  *
  * Context: any context.
  * Return: 0; -EINVAL if @ops->abi_version is not 1 or 2, @ops->struct_size is smaller than that
- * version's structure, @ops->reserved is not 0, bind, unbind or compare is missing, or (version
- * 2) key is given without validate.
+ * version's structure, @ops->reserved is not 0, bind, unbind or compare is missing, (version
+ * 2) key is given without validate, or a callback lies outside the code of @ops->owner (any
+ * module's code when there is no owner: gunyah_fn_abi_in_owner()).
  */
 VISIBLE_IF_KUNIT int gunyah_fn_abi_check_ops(const struct gunyah_fn_abi_ops *ops)
 {
@@ -307,6 +337,16 @@ VISIBLE_IF_KUNIT int gunyah_fn_abi_check_ops(const struct gunyah_fn_abi_ops *ops
 	if (ops->abi_version >= 2 && ops->key && !ops->validate) {
 		pr_err("function type %u (%s) has key but no validate\n", ops->type,
 		       ops->name ? ops->name : "?");
+		return -EINVAL;
+	}
+	if (!gunyah_fn_abi_in_owner(ops->owner, ops->bind) ||
+	    !gunyah_fn_abi_in_owner(ops->owner, ops->unbind) ||
+	    !gunyah_fn_abi_in_owner(ops->owner, ops->compare) ||
+	    !gunyah_fn_abi_in_owner(ops->owner, ops->validate) ||
+	    (ops->abi_version >= 2 && !gunyah_fn_abi_in_owner(ops->owner, ops->key))) {
+		pr_err("function type %u (%s): callbacks outside the code of its owner %s\n",
+		       ops->type, ops->name ? ops->name : "?",
+		       ops->owner ? module_name(ops->owner) : "(built in)");
 		return -EINVAL;
 	}
 	return 0;

@@ -2402,6 +2402,7 @@ struct abi_ops_case {
 	bool no_compare;
 	bool no_validate;
 	bool with_key;
+	bool no_owner;
 	int ret;
 };
 
@@ -2446,6 +2447,10 @@ static const struct abi_ops_case abi_ops_cases[] = {
 	  .no_unbind = true, .ret = -EINVAL },
 	{ .name = "no compare", .abi_version = ABI_V1, .struct_size = ABI_SIZE_V1,
 	  .no_compare = true, .ret = -EINVAL },
+	{ .name = "no owner, callbacks in a module", .abi_version = ABI_V1,
+	  .struct_size = ABI_SIZE_V1, .no_owner = true, .ret = -EINVAL },
+	{ .name = "no owner, key in a module", .abi_version = ABI_V2, .struct_size = ABI_SIZE_V2,
+	  .no_owner = true, .with_key = true, .ret = -EINVAL },
 };
 
 KUNIT_ARRAY_PARAM_DESC(abi_ops, abi_ops_cases, name);
@@ -2468,6 +2473,8 @@ static void abi_check_ops_test(struct kunit *test)
 		ops.validate = NULL;
 	if (c->with_key)
 		ops.key = abi_key;
+	if (c->no_owner)
+		ops.owner = NULL;
 
 	KUNIT_EXPECT_EQ(test, gunyah_fn_abi_check_ops(&ops), c->ret);
 }

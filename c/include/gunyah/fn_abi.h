@@ -49,7 +49,8 @@ struct gunyah_fn_abi_resource;		/* a hypervisor resource handed to a ticket */
  * @name: for messages; a string that lives as long as the registration (may be NULL)
  * @owner: the module's struct module (THIS_MODULE), as an opaque pointer; NULL only for code
  *         built into the kernel. Each instance pins it, so the module cannot be unloaded while
- *         an instance exists.
+ *         an instance exists; every callback must therefore be in its code (registration
+ *         fails otherwise).
  * @bind: create an instance. The argument is at gunyah_fn_abi_arg(); check its size and every
  *        field. Return >= 0 (GUNYAH_VM_ADD_FUNCTION returns it to userspace: 0, or a new file
  *        descriptor; it must fit in an int) or a negative errno after undoing everything. Runs
