@@ -20,6 +20,8 @@
  *						its reply
  *   tx_full_ms		MS			msgq_send reports FULL for MS milliseconds
  *   vcpu_retry		N			the next N vcpu_run calls return RETRY
+ *   rx_retry		N			the next N msgq_recv calls that find a message
+ *						return RETRY (the message stays queued)
  *   reset_reply_early	0|1			see gunyah_sim_set_reset_reply_early()
  *   image_lend_only	0|1			see gunyah_sim_set_image_lend_only()
  *   parcel_limit	N			live parcels allowed (default 64), DENIED beyond
@@ -215,6 +217,16 @@ static void vcpu_retry_store(const u32 *v, unsigned int n)
 	gunyah_sim_fault_vcpu_retry(v[0]);
 }
 
+static void rx_retry_show(struct seq_file *m, struct sim_faults *f)
+{
+	seq_printf(m, "%u\n", f->rx_retry);
+}
+
+static void rx_retry_store(const u32 *v, unsigned int n)
+{
+	gunyah_sim_fault_rx_retry(v[0]);
+}
+
 static void reset_early_show(struct seq_file *m, struct sim_faults *f)
 {
 	seq_printf(m, "%d\n", f->reset_reply_early);
@@ -261,6 +273,7 @@ static const struct sim_knob sim_knobs[] = {
 	{ "rpc_lose_reply", 1, 2, lose_reply_show, lose_reply_store },
 	{ "tx_full_ms", 1, 1, tx_full_show, tx_full_store },
 	{ "vcpu_retry", 1, 1, vcpu_retry_show, vcpu_retry_store },
+	{ "rx_retry", 1, 1, rx_retry_show, rx_retry_store },
 	{ "reset_reply_early", 1, 1, reset_early_show, reset_early_store },
 	{ "image_lend_only", 1, 1, lend_only_show, lend_only_store },
 	{ "parcel_limit", 1, 1, parcel_limit_show, parcel_limit_store },

@@ -676,14 +676,15 @@ EXPORT_SYMBOL_GPL(gunyah_hypercall_msgq_send);
  *
  * Context: any context.
  * Return: GUNYAH_ERROR_OK; MSGQ_EMPTY; ARG_SIZE (@buff too small, message left queued);
- * CSPACE_CAP_NULL; CSPACE_WRONG_OBJ_TYPE.
+ * RETRY when the rx_retry knob says so (message left queued); CSPACE_CAP_NULL;
+ * CSPACE_WRONG_OBJ_TYPE.
  */
 enum gunyah_error gunyah_hypercall_msgq_recv(u64 capid, void *buff, size_t size,
 					     size_t *recv_size, bool *ready)
 {
 	struct gunyah_sim *sim = sim_get();
 	enum gunyah_error err = GUNYAH_ERROR_OK;
-	bool was_full = false;
+	bool was_full = false, injected = false;
 	struct sim_msgq *q;
 	struct sim_cap *cap;
 	unsigned long flags;
@@ -704,6 +705,13 @@ enum gunyah_error gunyah_hypercall_msgq_recv(u64 capid, void *buff, size_t size,
 		err = GUNYAH_ERROR_MSGQ_EMPTY;
 		goto out;
 	}
+	if (sim->faults.rx_retry) {
+		sim->faults.rx_retry--;
+		injected = true;
+		err = GUNYAH_ERROR_RETRY;
+		more = true;
+		goto out;
+	}
 	if (!buff || size < q->len[q->head]) {
 		err = GUNYAH_ERROR_ARG_SIZE;
 		more = true;
@@ -716,6 +724,8 @@ out:
 	spin_unlock_irqrestore(&sim->lock, flags);
 	if (was_full)
 		wake_up(&sim->rm.wq);
+	if (injected)
+		sim_count(sim, SIM_CNT_FAULTS_INJECTED);
 report:
 	if (recv_size)
 		*recv_size = len;

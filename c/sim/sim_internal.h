@@ -488,6 +488,7 @@ struct sim_parcel {
  * @tx_full: msgq_send reports FULL until @tx_full_until
  * @tx_full_until: jiffies
  * @vcpu_retry: vcpu_run calls still to answer RETRY
+ * @rx_retry: msgq_recv calls on a non-empty RM-to-host queue still to answer RETRY
  * @reset_reply_early: VM_RESET replies after VM_STATUS(RESETTING), before the rest (as the
  *                     open-source RM does); default: everything before the reply
  * @image_lend_only: production RM rule: START accepts the image parcel only as a LEND whose
@@ -511,6 +512,7 @@ struct sim_faults {
 	bool tx_full;
 	unsigned long tx_full_until;
 	unsigned int vcpu_retry;
+	unsigned int rx_retry;
 	bool reset_reply_early;
 	bool image_lend_only;
 	unsigned int parcel_limit;

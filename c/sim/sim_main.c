@@ -309,6 +309,26 @@ void gunyah_sim_fault_vcpu_retry(unsigned int n)
 EXPORT_SYMBOL_GPL(gunyah_sim_fault_vcpu_retry);
 
 /**
+ * gunyah_sim_fault_rx_retry() - make the host's next receives from the RM return RETRY
+ * @n: how many msgq_recv calls, among those that find a message queued (0 disarms); the
+ *     message stays queued, and no interrupt comes for it again
+ *
+ * Context: any context.
+ */
+void gunyah_sim_fault_rx_retry(unsigned int n)
+{
+	struct gunyah_sim *sim = sim_get();
+	unsigned long flags;
+
+	if (!sim)
+		return;
+	spin_lock_irqsave(&sim->lock, flags);
+	sim->faults.rx_retry = n;
+	spin_unlock_irqrestore(&sim->lock, flags);
+}
+EXPORT_SYMBOL_GPL(gunyah_sim_fault_rx_retry);
+
+/**
  * gunyah_sim_fault_clear() - disarm every fault knob
  *
  * Behaviour switches (reset_reply_early, image_lend_only, parcel_limit) are kept.
@@ -332,6 +352,7 @@ void gunyah_sim_fault_clear(void)
 	f->rpc_nth = 0;
 	f->lose_nth = 0;
 	f->vcpu_retry = 0;
+	f->rx_retry = 0;
 	spin_unlock_irqrestore(&sim->lock, flags);
 	gunyah_sim_fault_tx_full(0);
 }

@@ -249,6 +249,7 @@ void gunyah_sim_fault_rpc_repeat(unsigned int nth, u32 msg_id, u32 rm_error, uns
 void gunyah_sim_fault_lose_reply(unsigned int nth, u32 msg_id);
 void gunyah_sim_fault_tx_full(unsigned int ms);
 void gunyah_sim_fault_vcpu_retry(unsigned int n);
+void gunyah_sim_fault_rx_retry(unsigned int n);
 void gunyah_sim_fault_clear(void);
 
 /* Behaviour switches (see the debugfs files of the same names) */
