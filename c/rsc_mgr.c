@@ -9,6 +9,7 @@
 #include <linux/bitfield.h>
 #include <linux/bitops.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/error-injection.h>
@@ -127,8 +128,13 @@ MODULE_PARM_DESC(rpc_timeout_ms,
 #define GUNYAH_RM_ERROR_IRQ_RELEASED		0x11
 /* 0x12 IN_USE, 0x13 IRQ_NOT_MAPPED and 0x14 VM_STATE exist but are left unmapped (-EBADMSG). */
 
-/* Consecutive GUNYAH_ERROR_RETRY answers the RX thread tolerates before it waits for an IRQ */
+/*
+ * Consecutive GUNYAH_ERROR_RETRY answers after which the RX thread sleeps between tries: from
+ * GUNYAH_RM_RX_BACKOFF_MIN_US, doubling up to GUNYAH_RM_RX_BACKOFF_MAX_US
+ */
 #define GUNYAH_RM_RX_RETRIES			8
+#define GUNYAH_RM_RX_BACKOFF_MIN_US		50
+#define GUNYAH_RM_RX_BACKOFF_MAX_US		10000
 
 /* GIC binding: shared peripheral interrupts are type 0, GIC INTIDs 32..1019 */
 #define GUNYAH_RM_GIC_SPI			0
@@ -968,30 +974,42 @@ static irqreturn_t gunyah_rm_rx_irq(int irq, void *data)
  * @irq: the RX interrupt
  * @data: the RM
  *
- * Receives until the queue is empty (or fails); each fragment is checked and reassembled.
+ * Receives until the queue is empty (or fails for good); each fragment is checked and
+ * reassembled. The RX interrupt comes when the queue turns non-empty: a thread that stopped
+ * with messages still queued would get no other, and the RM link would be stuck. So RETRY
+ * (the hypervisor's "try again") is retried for as long as it comes, at once at first, then
+ * with sleeps that double up to 10 ms, until the RM is unbound.
  *
  * Context: the RX interrupt's thread (process context, may sleep).
  * Return: IRQ_HANDLED.
  */
 static irqreturn_t gunyah_rm_rx_thread(int irq, void *data)
 {
+	unsigned int retries = 0, backoff_us = GUNYAH_RM_RX_BACKOFF_MIN_US;
 	struct gunyah_rm *rm = data;
 	enum gunyah_error gh_error;
-	unsigned int retries = 0;
 	size_t size = 0;
 	bool ready;
 
 	for (;;) {
 		gh_error = gunyah_hypercall_msgq_recv(rm->rx_cap, rm->rx_frag, sizeof(rm->rx_frag),
 						      &size, &ready);
-		if (gh_error == GUNYAH_ERROR_RETRY && ++retries < GUNYAH_RM_RX_RETRIES) {
-			cond_resched();
+		if (gh_error == GUNYAH_ERROR_RETRY) {
+			if (READ_ONCE(rm->dead))
+				break;
+			if (++retries < GUNYAH_RM_RX_RETRIES) {
+				cond_resched();
+			} else {
+				usleep_range(backoff_us, 2 * backoff_us);
+				backoff_us = min(2 * backoff_us, GUNYAH_RM_RX_BACKOFF_MAX_US);
+			}
 			continue;
 		}
 		if (gh_error != GUNYAH_ERROR_OK)
 			break;
 
 		retries = 0;
+		backoff_us = GUNYAH_RM_RX_BACKOFF_MIN_US;
 		gunyah_rm_rx_fragment(rm, size);
 		cond_resched();
 	}

@@ -642,6 +642,38 @@ static void fault_tx_full_test(struct kunit *test)
 	expect_get_vmid_works(test, ctx->rm);
 }
 
+/*
+ * The hypervisor answers RETRY to receives, far more often in a row than the RX thread tries
+ * at once, while a reply of several fragments is queued. The RX interrupt does not come again
+ * for a queue that is not empty: the thread must keep trying (with sleeps) until it gets the
+ * reply, and the call then succeeds with the whole of it.
+ */
+static void fault_rx_retry_test(struct kunit *test)
+{
+	const u32 retries = 40, size = 3 * 232;
+	struct gunyah_sim_counters before, after;
+	struct rpc_ctx *ctx = test->priv;
+	__le32 req = cpu_to_le32(size);
+	size_t resp_size, j;
+	void *resp;
+	u8 *data;
+
+	gunyah_sim_get_counters(&before);
+	gunyah_sim_fault_rx_retry(retries);
+	KUNIT_ASSERT_EQ(test, gunyah_rm_call(ctx->rm, GUNYAH_SIM_RM_MSG_PAD_REPLY, &req,
+					     sizeof(req), &resp, &resp_size), 0);
+	gunyah_sim_get_counters(&after);
+	KUNIT_EXPECT_EQ(test, after.faults_injected - before.faults_injected, retries);
+	KUNIT_EXPECT_EQ(test, resp_size, size);
+	KUNIT_ASSERT_NOT_NULL(test, resp);
+	data = resp;
+	for (j = 0; j < resp_size && data[j] == (u8)j; j++)
+		;
+	KUNIT_EXPECT_EQ(test, j, resp_size);
+	kfree(resp);
+	expect_get_vmid_works(test, ctx->rm);
+}
+
 static void fault_nth_rpc_test(struct kunit *test)
 {
 	struct rpc_ctx *ctx = test->priv;
@@ -740,6 +772,7 @@ static struct kunit_case rpc_cases[] = {
 	KUNIT_CASE(fault_delay_test),
 	KUNIT_CASE(rm_cycles_test),
 	KUNIT_CASE(fault_tx_full_test),
+	KUNIT_CASE(fault_rx_retry_test),
 	KUNIT_CASE(fault_nth_rpc_test),
 	KUNIT_CASE(fault_rpc_repeat_test),
 	KUNIT_CASE(fault_lose_reply_test),
