@@ -164,8 +164,10 @@ struct gunyah_vcpu_mmio {
  * @mmio: the MMIO exit reported to userspace while @mmio_state is GUNYAH_VCPU_MMIO_USER;
  *        @run_lock
  * @resume_data: what the next vcpu_run passes the hypervisor; @run_lock
- * @faulted: the hypervisor reported an unrecoverable fault: every RUN reports
- *           GUNYAH_VM_STATUS_CRASHED; @run_lock
+ * @stopped: a status exit was reported: every later RUN reports the same one again (the exit
+ *           is final, whatever the VM's status does afterwards); @run_lock
+ * @stop_status: its GUNYAH_VM_STATUS_*; @run_lock
+ * @stop_info: its exit information; @run_lock
  * @nr_mmio_kernel: MMIO accesses completed by in-kernel IO handlers; @run_lock
  * @nr_mmio_user: MMIO exits reported to userspace; @run_lock
  */
@@ -185,7 +187,9 @@ struct gunyah_vcpu {
 	enum gunyah_vcpu_mmio_state mmio_state;
 	struct gunyah_vcpu_mmio mmio;
 	u64 resume_data[3];
-	bool faulted;
+	bool stopped;
+	u32 stop_status;
+	struct gunyah_vm_exit_info stop_info;
 	u64 nr_mmio_kernel;
 	u64 nr_mmio_user;
 };
@@ -351,8 +355,9 @@ static void gunyah_vcpu_clear_exit(struct gunyah_vcpu_run *run)
  * @status: GUNYAH_VM_STATUS_LOAD_FAILED, _EXITED or _CRASHED
  * @info: for GUNYAH_VM_STATUS_EXITED, how the VM exited; else NULL (zeros are reported)
  *
- * Fills the run page with a GUNYAH_VCPU_EXIT_STATUS exit. The exit is final, so a pending MMIO
- * exit is dropped.
+ * Fills the run page with a GUNYAH_VCPU_EXIT_STATUS exit. The exit is final: the vCPU keeps
+ * it (gunyah_vcpu_check() reports it again on every later RUN), and a pending MMIO exit is
+ * dropped.
  *
  * Context: process context; @vcpu's run_lock held.
  */
@@ -363,10 +368,16 @@ static void gunyah_vcpu_status_exit(struct gunyah_vcpu *vcpu, u32 status,
 
 	lockdep_assert_held(&vcpu->run_lock);
 
+	vcpu->stopped = true;
+	vcpu->stop_status = status;
+	if (info)
+		vcpu->stop_info = *info;
+	else
+		memset(&vcpu->stop_info, 0, sizeof(vcpu->stop_info));
+
 	gunyah_vcpu_clear_exit(run);
 	run->status.status = status;
-	if (info)
-		run->status.exit_info = *info;
+	run->status.exit_info = vcpu->stop_info;
 	run->exit_reason = GUNYAH_VCPU_EXIT_STATUS;
 
 	vcpu->mmio_state = GUNYAH_VCPU_MMIO_NONE;
@@ -653,10 +664,10 @@ static int gunyah_vcpu_wait(struct gunyah_vcpu *vcpu)
  * gunyah_vcpu_check() - what to do before running the vCPU once more
  * @vcpu: the vCPU
  *
- * In this order: a detached vCPU fails with -ENODEV; a VM that stopped, or a vCPU that
- * faulted, reports a status exit; a vCPU without a resource (the VM configuration has no vCPU
- * with this id) fails with -ENODEV; immediate_exit or a pending signal fail with -EINTR; a
- * pending MMIO exit takes userspace's answer.
+ * In this order: a detached vCPU fails with -ENODEV; a vCPU that reported a status exit
+ * reports the same again; a VM that stopped reports a status exit; a vCPU without a resource
+ * (the VM configuration has no vCPU with this id) fails with -ENODEV; immediate_exit or a
+ * pending signal fail with -EINTR; a pending MMIO exit takes userspace's answer.
  *
  * Context: process context, may sleep; @vcpu's run_lock held.
  * Return: 0 to run the vCPU; 1 if an exit is in the run page; -ENODEV, -EINTR, or -EINVAL (an
@@ -669,13 +680,13 @@ static int gunyah_vcpu_check(struct gunyah_vcpu *vcpu)
 	if (READ_ONCE(vcpu->detached))
 		return -ENODEV;
 
-	if (gunyah_vcpu_report_vm_status(vcpu))
-		return 1;
-
-	if (vcpu->faulted) {
-		gunyah_vcpu_status_exit(vcpu, GUNYAH_VM_STATUS_CRASHED, NULL);
+	if (vcpu->stopped) {
+		gunyah_vcpu_status_exit(vcpu, vcpu->stop_status, &vcpu->stop_info);
 		return 1;
 	}
+
+	if (gunyah_vcpu_report_vm_status(vcpu))
+		return 1;
 
 	if (!vcpu->rsc)
 		return -ENODEV;
@@ -694,7 +705,7 @@ static int gunyah_vcpu_check(struct gunyah_vcpu *vcpu)
  * READY and BLOCKED: run again. EXPECTS_WAKEUP, POWERED_OFF and PSCI_SYSTEM_RESET: wait until
  * the vCPU may run again (the next gunyah_vcpu_check() reports the VM's status if it stopped).
  * MMIO: see gunyah_vcpu_handle_mmio(). FAULT: the vCPU reports GUNYAH_VM_STATUS_CRASHED from
- * now on.
+ * now on, even once the VM has stopped otherwise.
  *
  * Context: process context, may sleep; @vcpu's run_lock held.
  * Return: 0 to run the vCPU again; 1 if an exit for userspace is in the run page; -EINTR if a
@@ -724,7 +735,6 @@ static int gunyah_vcpu_handle_state(struct gunyah_vcpu *vcpu,
 				     "VM %u vCPU %u: unrecoverable fault (%#llx %#llx %#llx)\n",
 				     ghvm->vmid, vcpu->id, resp->state_data[0],
 				     resp->state_data[1], resp->state_data[2]);
-		vcpu->faulted = true;
 		gunyah_vcpu_status_exit(vcpu, GUNYAH_VM_STATUS_CRASHED, NULL);
 		return 1;
 	default:

@@ -6,7 +6,7 @@
 // Target: x86_64-linux-gnu
 // Tools: bindgen 0.71.1, clang 19.1.7, rustfmt 1.8.0
 // Inputs (sha256):
-//   44d82d90bca488dc470a0a3f95199521080416840f0ff4befc9bec8b88de0e77  uapi/linux/gunyah.h
+//   bea6dbaf1dc6baf932cd847fb5f81ce65bcccfa33dbb6f35ed027d999f74cf52  uapi/linux/gunyah.h
 //   15d3e84b3be7950bd6e2b440c08a9f79b1d23d9a6af9ad304d8addc89c838878  scripts/bindgen-helpers.h
 //   72df719562f5a994c01a7077a54fcc6fb8d1b639e75b632497a16b6becbbcf2b  scripts/bindgen-flags.txt
 

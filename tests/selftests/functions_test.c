@@ -310,6 +310,35 @@ TEST_F(fn, guest_crash)
 	EXPECT_EQ(0, v->n_mmio);
 }
 
+/*
+ * A vCPU's fault is its own and final: vCPU 0 crashes, vCPU 1 runs on and powers the VM off
+ * (EXITED, with the exit information); vCPU 0 still reports CRASHED, without it.
+ */
+TEST_F(fn, vcpu_crash_stays_final)
+{
+	struct gunyah_vm_exit_info zero = {};
+	struct ghv_vcpu *v0 = &self->c.vcpu[0], *v1 = &self->c.vcpu[1];
+	struct ghv_prog *p = &self->c.vm.prog;
+
+	ctx_vm(_metadata, &self->c, 2);
+	ghv_prog_entry(p);			/* vCPU 0 */
+	ghv_crash(p, 0xdead);
+	ghv_prog_entry(p);			/* vCPU 1 */
+	ghv_yield(p);
+	power_off(p);
+	ASSERT_EQ(0, p->err);
+
+	v0->result = ghv_vcpu_loop(v0);
+	expect_status(_metadata, v0, GUNYAH_VM_STATUS_CRASHED);
+	v1->result = ghv_vcpu_loop(v1);
+	expect_status(_metadata, v1, GUNYAH_VM_STATUS_EXITED);
+	EXPECT_EQ(EXIT_TYPE, v1->exit_info.type);
+
+	v0->result = ghv_vcpu_loop(v0);
+	expect_status(_metadata, v0, GUNYAH_VM_STATUS_CRASHED);
+	EXPECT_EQ(0, memcmp(&zero, &v0->exit_info, sizeof(zero)));
+}
+
 /* Guest writes that hit an ioeventfd signal it in the kernel: no exit to userspace */
 TEST_F(fn, ioeventfd_without_exit)
 {

@@ -686,8 +686,11 @@ struct gunyah_vcpu_mmio_exit {
  * @status: GUNYAH_VM_STATUS_LOAD_FAILED, _EXITED or _CRASHED.
  * @exit_info: for GUNYAH_VM_STATUS_EXITED, how the VM exited; else 0.
  *
- * The exit is final: every later GUNYAH_VCPU_RUN on any vCPU of the VM
- * reports it again.
+ * The exit is final: every later GUNYAH_VCPU_RUN on the vCPU reports it
+ * again. A stop of the VM reaches every vCPU: each reports it on its next
+ * GUNYAH_VCPU_RUN. A fault of one vCPU (GUNYAH_VM_STATUS_CRASHED, exit_info
+ * 0) is that vCPU's own: the VM's other vCPUs run on, and the faulted one
+ * keeps reporting CRASHED even once the VM stops otherwise.
  */
 struct gunyah_vcpu_status_exit {
 	__u32 status;
