@@ -147,7 +147,10 @@
  * RM's answer and is not retried. A lost reply can hide a VM_STOP or VM_RESET that took
  * effect (the retry is then refused), and a lost notification a state that was reached: after
  * a failed VM_STOP or VM_RESET, and after waiting out vm_status_timeout_ms, the VM manager
- * asks the RM for the VM's state (VM_GET_STATE) before it gives up.
+ * asks the RM for the VM's state (VM_GET_STATE) before it gives up. VM_DEALLOC_VMID is the
+ * exception: after a lost message (-ETIMEDOUT, -EIO) the id may be free already and given to
+ * a VM created meanwhile, which a retry would free; it is retried only on the RM's answers
+ * that it cannot do it yet (-EBUSY, -EAGAIN, -ENOMEM).
  */
 
 static unsigned int vm_status_timeout_ms = 10000;
@@ -771,17 +774,25 @@ static void gunyah_vm_reset(struct gunyah_vm *ghvm)
  * gunyah_vm_dealloc_vmid() - give the VM id back to the RM
  * @ghvm: the VM, reset (or never configured)
  *
- * VM_DEALLOC_VMID is retried while it fails transiently. When it still fails, the RM is asked
- * whether it knows the VM at all: after a lost reply it may have freed the id already.
+ * VM_DEALLOC_VMID is retried only while the RM answers that it cannot do it yet (-EBUSY,
+ * -EAGAIN, -ENOMEM). Not after a lost message (-ETIMEDOUT, -EIO): the RM may have freed the id
+ * and given it to a VM created since, and a retry would free that VM's id. When the call
+ * failed, the RM is asked whether it knows the VM at all: after a lost reply it may have
+ * freed the id already, which is not an error. (If a new VM has the id by then, the failure
+ * is logged although this VM's id was freed.)
  *
  * Context: process context, may sleep; no lock held.
  */
 static void gunyah_vm_dealloc_vmid(struct gunyah_vm *ghvm)
 {
 	struct gunyah_rm_vm_status_payload state;
+	unsigned int attempt = 0;
 	int ret;
 
-	ret = gunyah_vm_teardown_call(ghvm, "VM_DEALLOC_VMID", gunyah_rm_dealloc_vmid);
+	do {
+		ret = gunyah_rm_dealloc_vmid(ghvm->rm, ghvm->vmid);
+	} while ((ret == -EBUSY || ret == -EAGAIN || ret == -ENOMEM) &&
+		 gunyah_vm_teardown_retry(ghvm, "VM_DEALLOC_VMID", ret, &attempt));
 	if (ret && gunyah_rm_vm_get_state(ghvm->rm, ghvm->vmid, &state) != -ENODEV)
 		dev_err_ratelimited(ghvm->parent, "VM %u: failed to free the VM id: %d\n",
 				    ghvm->vmid, ret);

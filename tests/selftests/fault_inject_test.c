@@ -39,7 +39,8 @@
  * Teardown rows fail the step with fail_function -ETIMEDOUT (an RM that did not answer), twice
  * each:
  *   - once: the teardown retries a call that failed transiently (c/vm_mgr.c, DOC: VM status),
- *     so nothing is left, as after any other fault;
+ *     so nothing is left, as after any other fault; but VM_DEALLOC_VMID, which is not retried
+ *     after a lost message (the id might be another VM's by then): its VM id stays;
  *   - on every call (the retries run out): what c/vm_mgr.c (gunyah_vm_destroy(), DOC: Guest
  *     memory) says stays behind, given the RM's rules (VM_RESET needs EXITED, READY or
  *     INIT_FAILED; a VM holds its parcels until reset; VM_DEALLOC_VMID needs LOAD or RESET):
@@ -315,6 +316,7 @@ FIXTURE_VARIANT(fi) {
 				 * pages stay
 				 */
 	bool undo;		/* MEM_APPEND fails, and then its undo (MEM_RECLAIM) */
+	bool no_retry;		/* teardown: -ETIMEDOUT is not retried: once is for good */
 };
 
 /* create */
@@ -417,6 +419,7 @@ FIXTURE_VARIANT_ADD(fi, teardown_mem_reclaim) {
 
 FIXTURE_VARIANT_ADD(fi, teardown_dealloc_vmid) {
 	.point = GH_FI_TEARDOWN, .func = "gunyah_rm_dealloc_vmid", .keep_state = GH_FI_VM_RESET,
+	.no_retry = true,
 };
 
 /* MEM_APPEND fails (fail_function), then the MEM_RECLAIM that undoes its parcel (RM BUSY) */
@@ -650,14 +653,15 @@ static void gh_fi_row(struct __test_metadata *_metadata, struct _test_data_fi *s
 }
 
 /*
- * One teardown step fails, once (@always false: retried, nothing stays) or on every call: the
- * close still succeeds and leaves exactly what it must
+ * One teardown step fails, once (@always false: retried, nothing stays, unless the step is not
+ * retried) or on every call: the close still succeeds and leaves exactly what it must
  */
 static void gh_fi_teardown_row(struct __test_metadata *_metadata, struct _test_data_fi *self,
 			       const struct _fixture_variant_fi *variant, bool always)
 {
 	static const long long pages[2] = { GH_FI_R0_PAGES, GH_FI_R1_PAGES };
 	long long kb_per_page = (long long)gh_page_size() / 1024, times, armed = always ? 100 : 1;
+	bool lost = always || variant->no_retry;	/* the step fails for good */
 	struct gh_sim_vm info = { 0 };
 	struct gh_fi_snap before, want;
 	unsigned int vmid, r;
@@ -675,15 +679,16 @@ static void gh_fi_teardown_row(struct __test_metadata *_metadata, struct _test_d
 	EXPECT_EQ(0, close(vmfd));
 	times = gh_fi_fei_times();
 	gh_fi_disarm(variant);
-	/* Once: that one call; always: the first call and every retry */
-	EXPECT_TRUE(always ? armed - times > 1 : times == 0)
+	/* Once: that one call; always: the first call and every retry (if it is retried) */
+	EXPECT_TRUE(variant->no_retry ? armed - times == 1 :
+		    always ? armed - times > 1 : times == 0)
 		TH_LOG("fail_function failed %lld calls", armed - times);
 	gh_fi_count_faults((unsigned int)(armed - times));
 
 	want = before;
-	if (always && variant->keep_state)
+	if (lost && variant->keep_state)
 		want.s.vmids_live++;
-	for (r = 0; always && r < 2; r++) {
+	for (r = 0; lost && r < 2; r++) {
 		if (!(variant->keep & (1U << r)))
 			continue;
 		want.s.parcels_live++;
@@ -692,7 +697,7 @@ static void gh_fi_teardown_row(struct __test_metadata *_metadata, struct _test_d
 		want.s.vmlck_kb += pages[r] * kb_per_page;
 	}
 	gh_fi_expect_snap(_metadata, &want);
-	if (always && variant->keep_state) {
+	if (lost && variant->keep_state) {
 		EXPECT_EQ(0, gh_sim_vm_info(vmid, &info));
 		EXPECT_EQ(variant->keep_state, info.state);
 	} else {
