@@ -38,6 +38,12 @@ pub fn page_size() -> usize {
 /// belongs to the guest alone once the VM starts: any access by the process then faults
 /// (`SIGBUS`). Fill such a region before starting the VM and do not touch it after.
 ///
+/// The mapping is left out of child processes and core dumps (`MADV_DONTFORK`,
+/// `MADV_DONTDUMP`): the kernel would otherwise copy (on `fork()`, which `std::process`
+/// uses in some cases) or dump the pages, reading memory that, lent, the host may no longer
+/// touch. A child process therefore does not see guest memory. (A kernel without
+/// `madvise()` takes neither advice; the mapping is made anyway.)
+///
 /// # Example
 ///
 /// ```
@@ -100,7 +106,21 @@ impl GuestMemory {
             return Err(io::Error::last_os_error());
         }
         let ptr = NonNull::new(addr.cast::<u8>()).ok_or_else(sys::einval)?;
-        Ok(Self { ptr, len })
+        // Owned from here: dropped (unmapped) on the error path below.
+        let mem = Self { ptr, len };
+        for advice in [sys::MADV_DONTFORK, sys::MADV_DONTDUMP] {
+            // SAFETY: advice on the mapping just made, which only this object refers to;
+            // neither advice changes its contents.
+            if unsafe { sys::madvise(addr, len, advice) } != 0 {
+                let err = io::Error::last_os_error();
+                // A kernel built without madvise() (CONFIG_ADVISE_SYSCALLS) has neither
+                // advice; there is nothing to do about it.
+                if err.raw_os_error() != Some(sys::ENOSYS) {
+                    return Err(err);
+                }
+            }
+        }
+        Ok(mem)
     }
 
     /// The size of the mapping in bytes.
@@ -223,6 +243,27 @@ mod tests {
             let err = GuestMemory::new(len).unwrap_err();
             assert_eq!(err.raw_os_error(), Some(sys::EINVAL), "len {len}");
         }
+    }
+
+    /// The VmFlags of the mapping that starts at `addr` in /proc/self/smaps.
+    fn vm_flags(addr: usize) -> Vec<String> {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let start = format!("{addr:x}-");
+        let mut lines = smaps.lines().skip_while(|l| !l.starts_with(&start));
+        assert!(lines.next().is_some(), "no mapping at {start}");
+        let flags = lines
+            .find_map(|l| l.strip_prefix("VmFlags:"))
+            .expect("no VmFlags line");
+        flags.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn not_copied_to_children_nor_dumped() {
+        let mem = GuestMemory::new(2 * page_size()).unwrap();
+        let flags = vm_flags(mem.as_ptr() as usize);
+        // VM_DONTCOPY and VM_DONTDUMP
+        assert!(flags.iter().any(|f| f == "dc"), "{flags:?}");
+        assert!(flags.iter().any(|f| f == "dd"), "{flags:?}");
     }
 
     #[test]

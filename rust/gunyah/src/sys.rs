@@ -23,6 +23,8 @@ extern "C" {
     ) -> *mut c_void;
     /// munmap(2).
     pub(crate) fn munmap(addr: *mut c_void, len: usize) -> c_int;
+    /// madvise(2).
+    pub(crate) fn madvise(addr: *mut c_void, len: usize, advice: c_int) -> c_int;
     /// eventfd(2).
     pub(crate) fn eventfd(initval: c_uint, flags: c_int) -> c_int;
     /// sysconf(3).
@@ -35,6 +37,8 @@ pub(crate) const PROT_WRITE: c_int = 0x2;
 pub(crate) const MAP_SHARED: c_int = 0x01;
 pub(crate) const MAP_PRIVATE: c_int = 0x02;
 pub(crate) const MAP_ANONYMOUS: c_int = 0x20;
+pub(crate) const MADV_DONTFORK: c_int = 10;
+pub(crate) const MADV_DONTDUMP: c_int = 16;
 
 // <sys/eventfd.h>: O_CLOEXEC and O_NONBLOCK of <asm-generic/fcntl.h> (x86_64: the same).
 pub(crate) const EFD_CLOEXEC: c_int = 0o2_000_000;
@@ -46,6 +50,8 @@ pub(crate) const SC_PAGESIZE: c_int = 30;
 // <asm-generic/errno-base.h>.
 pub(crate) const ENOENT: i32 = 2;
 pub(crate) const EINVAL: i32 = 22;
+// <asm-generic/errno.h>.
+pub(crate) const ENOSYS: i32 = 38;
 
 /// The argument of an ioctl that takes none.
 const NO_ARG: c_ulong = 0;

@@ -372,8 +372,9 @@ pub enum VcpuExit<'a> {
     /// `GUNYAH_VCPU_EXIT_MMIO`: a guest access to an address with no memory or ioeventfd
     /// behind it, for the VMM to emulate.
     Mmio(MmioExit<'a>),
-    /// `GUNYAH_VCPU_EXIT_STATUS`: the VM is not running. Final: every later run of any of
-    /// its vCPUs returns it again.
+    /// `GUNYAH_VCPU_EXIT_STATUS`: the vCPU does not run any more. Final: every later run of
+    /// this vCPU returns it again. A stop of the VM reaches every vCPU; a `CRASHED` with zero
+    /// exit information may be this vCPU's own fault, while the VM's other vCPUs run on.
     Status(VmStatus),
     /// An exit reason this crate does not know, as the run page gives it.
     Unknown(u32),
