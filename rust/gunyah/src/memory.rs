@@ -5,6 +5,7 @@
 use std::ffi::c_void;
 use std::io;
 use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use crate::sys;
 
@@ -31,8 +32,8 @@ pub fn page_size() -> usize {
 /// Give it to a VM with [`VmFd::add_memory`](crate::VmFd::add_memory), which keeps it alive for
 /// as long as the VM can use it. The memory is shared with the guest: the guest may read and
 /// write it at any time while it runs, so the crate never hands out Rust references to it,
-/// only copies ([`read_at`](Self::read_at), [`write_at`](Self::write_at)), done with volatile
-/// accesses.
+/// only copies ([`read_at`](Self::read_at), [`write_at`](Self::write_at)), done a byte at a
+/// time with relaxed atomic accesses, so that threads of the VMM may copy at the same time.
 ///
 /// A region added with [`GUNYAH_MEM_FORCE_LEND`](crate::bindings::GUNYAH_MEM_FORCE_LEND)
 /// belongs to the guest alone once the VM starts: any access by the process then faults
@@ -63,11 +64,11 @@ pub struct GuestMemory {
 }
 
 // SAFETY: the mapping belongs to this object alone and lives as long as it; nothing in it is a
-// Rust object, and every access goes through raw volatile copies, so the object may move to
+// Rust object, and every access goes through atomic byte copies, so the object may move to
 // another thread.
 unsafe impl Send for GuestMemory {}
-// SAFETY: as for Send: `&GuestMemory` only allows volatile copies in and out of memory that the
-// guest shares anyway, never a reference to it.
+// SAFETY: as for Send: `&GuestMemory` only allows atomic byte copies in and out of memory that
+// the guest shares anyway, never a reference to it, so copies from several threads do not race.
 unsafe impl Sync for GuestMemory {}
 
 impl GuestMemory {
@@ -191,8 +192,10 @@ impl GuestMemory {
         let base = self.ptr.as_ptr();
         for (i, byte) in data.iter().enumerate() {
             // SAFETY: offset + i < self.len (checked above): the byte lies in the mapping,
-            // which lives as long as self. Volatile: the guest may access it concurrently.
-            unsafe { base.add(offset + i).write_volatile(*byte) };
+            // which lives as long as self, and is aligned for AtomicU8 (alignment 1). Rust code
+            // accesses guest memory only through such atomics, so copies from several threads
+            // do not race; the guest's own accesses are outside the Rust program.
+            unsafe { AtomicU8::from_ptr(base.add(offset + i)) }.store(*byte, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -216,9 +219,9 @@ impl GuestMemory {
         self.check_range(offset, buf.len())?;
         let base = self.ptr.as_ptr();
         for (i, byte) in buf.iter_mut().enumerate() {
-            // SAFETY: offset + i < self.len (checked above): the byte lies in the mapping,
-            // which lives as long as self. Volatile: the guest may access it concurrently.
-            *byte = unsafe { base.add(offset + i).read_volatile() };
+            // SAFETY: as in write_at(): in the mapping, aligned, and accessed by Rust code only
+            // through atomics.
+            *byte = unsafe { AtomicU8::from_ptr(base.add(offset + i)) }.load(Ordering::Relaxed);
         }
         Ok(())
     }

@@ -117,8 +117,10 @@ impl Fd {
 ///
 /// Returns what the ioctl returns, or the error in `errno`.
 pub(crate) fn ioctl_none(fd: &Fd, request: c_ulong) -> io::Result<c_int> {
-    // SAFETY: the request takes no argument, so the kernel touches no memory of ours; on a
-    // descriptor that is not open, or not a Gunyah one, it fails (EBADF, ENOTTY).
+    // SAFETY: the request takes no argument, so the kernel touches no memory of ours through
+    // it; on a descriptor that is not open, or not a Gunyah one, it fails (EBADF, ENOTTY).
+    // (GUNYAH_VCPU_RUN writes the vCPU's run page, a shared mapping the crate reaches only
+    // through raw pointers: VcpuFd::run() calls it with the vCPU borrowed mutably.)
     check(unsafe { ioctl(fd.raw(), request, NO_ARG) })
 }
 

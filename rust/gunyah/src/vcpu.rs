@@ -16,7 +16,7 @@ use crate::bindings::{
     GUNYAH_VM_STATUS_CRASHED, GUNYAH_VM_STATUS_EXITED, GUNYAH_VM_STATUS_LOAD_FAILED,
 };
 use crate::sys::{self, Fd};
-use crate::vm::{FnArg, Registration};
+use crate::vm::{FnArg, Registration, VmInner};
 
 /// The run page of a vCPU (`struct gunyah_vcpu_run`), mapped from its fd; unmapped on drop.
 ///
@@ -26,6 +26,10 @@ use crate::vm::{FnArg, Registration};
 struct RunPage {
     ptr: NonNull<gunyah_vcpu_run>,
     len: usize,
+    /// The VM's shared state, dropped after the page is unmapped: the mapping keeps the vCPU's
+    /// file, and so the kernel's VM, alive, and the VM's memory must stay mapped until the
+    /// VM is gone. None for the tests' stand-in page.
+    _vm: Option<Arc<VmInner>>,
 }
 
 // SAFETY: the mapping belongs to this object and lives as long as it; it is only reached
@@ -36,8 +40,9 @@ unsafe impl Send for RunPage {}
 unsafe impl Sync for RunPage {}
 
 impl RunPage {
-    /// Maps the run page of the vCPU `fd`, of the size `GUNYAH_VCPU_MMAP_SIZE` gives.
-    fn map(fd: &Fd) -> io::Result<Self> {
+    /// Maps the run page of the vCPU `fd` of the VM `vm`, of the size `GUNYAH_VCPU_MMAP_SIZE`
+    /// gives.
+    fn map(fd: &Fd, vm: Arc<VmInner>) -> io::Result<Self> {
         let size = sys::ioctl_none(fd, GUNYAH_VCPU_MMAP_SIZE)?;
         let len = usize::try_from(size).map_err(|_| sys::einval())?;
         if len < size_of::<gunyah_vcpu_run>() {
@@ -55,7 +60,7 @@ impl RunPage {
                 0,
             )
         };
-        Self::from_mmap(addr, len)
+        Self::from_mmap(addr, len, Some(vm))
     }
 
     /// A zeroed anonymous page standing in for a run page (the crate's tests).
@@ -73,17 +78,17 @@ impl RunPage {
                 0,
             )
         };
-        Self::from_mmap(addr, len)
+        Self::from_mmap(addr, len, None)
     }
 
     /// Takes the result of mmap() of `len` bytes.
-    fn from_mmap(addr: *mut c_void, len: usize) -> io::Result<Self> {
+    fn from_mmap(addr: *mut c_void, len: usize, vm: Option<Arc<VmInner>>) -> io::Result<Self> {
         if sys::map_failed(addr) {
             return Err(io::Error::last_os_error());
         }
         // mmap() returns page-aligned addresses: aligned for struct gunyah_vcpu_run.
         let ptr = NonNull::new(addr.cast::<gunyah_vcpu_run>()).ok_or_else(sys::einval)?;
-        Ok(Self { ptr, len })
+        Ok(Self { ptr, len, _vm: vm })
     }
 
     fn as_ptr(&self) -> *mut gunyah_vcpu_run {
@@ -139,7 +144,7 @@ impl VcpuFd {
     /// Takes the descriptor `GUNYAH_VM_ADD_FUNCTION` returned for the vCPU `registration`
     /// names, and maps its run page. On error the descriptor is closed and the vCPU removed.
     pub(crate) fn new(fd: Fd, registration: Registration) -> io::Result<Self> {
-        let run = Arc::new(RunPage::map(&fd)?);
+        let run = Arc::new(RunPage::map(&fd, Arc::clone(registration.vm()))?);
         Ok(Self {
             run,
             fd,
@@ -208,6 +213,8 @@ impl VcpuFd {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn run(&mut self) -> io::Result<VcpuExit<'_>> {
+        // The kernel writes the run page during the call: &mut self keeps every reference the
+        // crate makes into it (the exit of the previous call) dead meanwhile.
         sys::ioctl_none(&self.fd, GUNYAH_VCPU_RUN)?;
         Ok(self.exit())
     }

@@ -83,6 +83,11 @@ impl Registration {
         &self.arg
     }
 
+    /// The VM's shared state.
+    pub(crate) fn vm(&self) -> &Arc<VmInner> {
+        &self.vm
+    }
+
     /// Removes the function now; later calls (and drop) do nothing.
     pub(crate) fn remove(&mut self) -> io::Result<()> {
         if self.removed {
@@ -546,6 +551,10 @@ impl VmFd {
     ///
     /// The handles of this crate remove their function when dropped, or with their own
     /// `remove()`: this is for functions added with [`add_function`](Self::add_function).
+    /// Removal matches on the argument, not on an instance: removing a function a handle of
+    /// this crate still holds (a vCPU, an irqfd, an ioeventfd) makes that handle's later
+    /// removal take whatever function matches then, such as one added again with the same
+    /// argument.
     ///
     /// # Errors
     ///

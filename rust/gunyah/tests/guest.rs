@@ -172,3 +172,43 @@ fn guest_runs_to_power_off() -> io::Result<()> {
     drop(vm);
     Ok(())
 }
+
+/// A vCPU's `ImmediateExit` handle keeps its run page mapped, and with it the kernel's VM: the
+/// VM's memory must stay mapped as long as the handle exists, after the VM and the vCPU
+/// objects are gone.
+#[test]
+fn immediate_exit_handle_keeps_guest_memory() -> io::Result<()> {
+    if let Some(reason) = skip_reason() {
+        writeln!(
+            io::stderr(),
+            "SKIP immediate_exit_handle_keeps_guest_memory: {reason}"
+        )?;
+        return Ok(());
+    }
+    let _watchdog = watchdog(60);
+
+    let vm = Gunyah::new()?.create_vm()?;
+    let mem = Arc::new(GuestMemory::new(MEM_SIZE)?);
+    vm.add_memory(
+        0,
+        BASE,
+        GUNYAH_MEM_ALLOW_READ | GUNYAH_MEM_ALLOW_WRITE,
+        Arc::clone(&mem),
+    )?;
+    let vcpu = vm.add_vcpu(0)?;
+    let stop = vcpu.immediate_exit_handle();
+    drop(vcpu);
+    drop(vm);
+    assert_eq!(
+        Arc::strong_count(&mem),
+        2,
+        "guest memory let go while the VM lives"
+    );
+    drop(stop);
+    assert_eq!(
+        Arc::strong_count(&mem),
+        1,
+        "guest memory kept after the VM is gone"
+    );
+    Ok(())
+}
