@@ -237,27 +237,53 @@ err:
 }
 
 /**
- * range_above_ram() - the part of a memory entry above &sim_rm.ram_end_pfn
+ * range_ram_part() - the pages of a memory entry below &sim_rm.ram_end_pfn
  * @rm: the RM
- * @r: the entry
- * @start: set to where that part starts
+ * @r: the entry: not empty, not wrapping
+ * @first: set to its first page
+ * @end: set to the page after its last one below &sim_rm.ram_end_pfn
  *
  * Context: any context.
- * Return: true if the entry has such a part (it is then a node of &sim_rm.ranges while its
- * parcel lives).
+ * Return: true if there is such a page (the RM's page record holds them while the parcel lives).
  */
-static bool range_above_ram(const struct sim_rm *rm, const struct sim_range *r, u64 *start)
+static bool range_ram_part(const struct sim_rm *rm, const struct sim_range *r,
+			   unsigned long *first, unsigned long *end)
 {
-	u64 ram_end = PFN_PHYS((u64)rm->ram_end_pfn);
+	*first = PHYS_PFN(r->start);
+	*end = min_t(u64, PHYS_PFN(r->start + r->size), rm->ram_end_pfn);
+	return *first < *end;
+}
 
-	*start = max(r->start, ram_end);
-	return r->start + r->size > ram_end;
+/**
+ * range_above_start() - where the part of a memory entry above &sim_rm.ram_end_pfn starts
+ * @rm: the RM
+ * @r: the entry
+ *
+ * Context: any context.
+ * Return: the entry's start, or the end of RAM if the entry starts below it.
+ */
+static u64 range_above_start(const struct sim_rm *rm, const struct sim_range *r)
+{
+	return max(r->start, PFN_PHYS((u64)rm->ram_end_pfn));
+}
+
+/**
+ * range_has_above() - does a memory entry reach above &sim_rm.ram_end_pfn?
+ * @rm: the RM
+ * @r: the entry
+ *
+ * Context: any context.
+ * Return: true if it does (that part is then a node of &sim_rm.ranges while its parcel lives).
+ */
+static bool range_has_above(const struct sim_rm *rm, const struct sim_range *r)
+{
+	return r->start + r->size > PFN_PHYS((u64)rm->ram_end_pfn);
 }
 
 /**
  * range_insert() - add the part above RAM of a memory entry to &sim_rm.ranges
  * @rm: the RM
- * @r: the entry; range_above_ram() is true for it
+ * @r: the entry; range_has_above() is true for it
  *
  * Context: &gunyah_sim.rm.lock held.
  * Return: true, or false if that part overlaps memory already in a parcel.
@@ -265,15 +291,13 @@ static bool range_above_ram(const struct sim_rm *rm, const struct sim_range *r, 
 static bool range_insert(struct sim_rm *rm, struct sim_range *r)
 {
 	struct rb_node **link = &rm->ranges.rb_node, *parent = NULL;
-	u64 start, end = r->start + r->size, cur_start;
+	u64 start = range_above_start(rm, r), end = r->start + r->size;
 	struct sim_range *cur;
 
-	range_above_ram(rm, r, &start);
 	while (*link) {
 		parent = *link;
 		cur = rb_entry(parent, struct sim_range, node);
-		range_above_ram(rm, cur, &cur_start);
-		if (end <= cur_start)
+		if (end <= range_above_start(rm, cur))
 			link = &parent->rb_left;
 		else if (start >= cur->start + cur->size)
 			link = &parent->rb_right;
@@ -296,19 +320,19 @@ static bool range_insert(struct sim_rm *rm, struct sim_range *r)
  */
 static int range_claim(struct sim_rm *rm, struct sim_range *r)
 {
-	unsigned long pfn = PHYS_PFN(r->start);
-	u64 above;
+	unsigned long first, end;
+	bool in_ram;
 	int ret;
 
-	if (pfn < rm->ram_end_pfn) {
-		ret = pfns_claim(rm, pfn, min_t(u64, PHYS_PFN(r->start + r->size),
-						rm->ram_end_pfn));
+	in_ram = range_ram_part(rm, r, &first, &end);
+	if (in_ram) {
+		ret = pfns_claim(rm, first, end);
 		if (ret)
 			return ret;
 	}
-	if (range_above_ram(rm, r, &above) && !range_insert(rm, r)) {
-		if (pfn < rm->ram_end_pfn)
-			pfns_release(rm, pfn, rm->ram_end_pfn);
+	if (range_has_above(rm, r) && !range_insert(rm, r)) {
+		if (in_ram)
+			pfns_release(rm, first, end);
 		return -EEXIST;
 	}
 	return 0;
@@ -323,12 +347,11 @@ static int range_claim(struct sim_rm *rm, struct sim_range *r)
  */
 static void range_release(struct sim_rm *rm, struct sim_range *r)
 {
-	unsigned long pfn = PHYS_PFN(r->start);
-	u64 above;
+	unsigned long first, end;
 
-	if (pfn < rm->ram_end_pfn)
-		pfns_release(rm, pfn, min_t(u64, PHYS_PFN(r->start + r->size), rm->ram_end_pfn));
-	if (range_above_ram(rm, r, &above))
+	if (range_ram_part(rm, r, &first, &end))
+		pfns_release(rm, first, end);
+	if (range_has_above(rm, r))
 		rb_erase(&r->node, &rm->ranges);
 }
 
