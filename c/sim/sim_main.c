@@ -10,6 +10,7 @@
  */
 
 #include <linux/array_size.h>
+#include <linux/build_bug.h>
 #include <linux/cleanup.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
@@ -114,6 +115,33 @@ void gunyah_sim_get_counters(struct gunyah_sim_counters *counters)
 }
 EXPORT_SYMBOL_GPL(gunyah_sim_get_counters);
 
+/*
+ * The offset of an unsigned int knob of struct sim_faults, for sim_fault_set_count(); the build
+ * fails for a member of another type.
+ */
+#define SIM_FAULT_COUNT(member)								\
+	(offsetof(struct sim_faults, member) +						\
+	 BUILD_BUG_ON_ZERO(!__same_type(((struct sim_faults *)NULL)->member, unsigned int)))
+
+/**
+ * sim_fault_set_count() - set a knob that counts the operations it still affects
+ * @knob: SIM_FAULT_COUNT() of its member of struct sim_faults
+ * @n: how many (0 disarms)
+ *
+ * Context: any context; takes &gunyah_sim.lock.
+ */
+static void sim_fault_set_count(size_t knob, unsigned int n)
+{
+	struct gunyah_sim *sim = sim_get();
+	unsigned long flags;
+
+	if (!sim)
+		return;
+	spin_lock_irqsave(&sim->lock, flags);
+	*(unsigned int *)((u8 *)&sim->faults + knob) = n;
+	spin_unlock_irqrestore(&sim->lock, flags);
+}
+
 /**
  * gunyah_sim_fault_rx_drop() - drop the next RM-to-host fragments
  * @n: how many (0 disarms)
@@ -122,14 +150,7 @@ EXPORT_SYMBOL_GPL(gunyah_sim_get_counters);
  */
 void gunyah_sim_fault_rx_drop(unsigned int n)
 {
-	struct gunyah_sim *sim = sim_get();
-	unsigned long flags;
-
-	if (!sim)
-		return;
-	spin_lock_irqsave(&sim->lock, flags);
-	sim->faults.rx_drop = n;
-	spin_unlock_irqrestore(&sim->lock, flags);
+	sim_fault_set_count(SIM_FAULT_COUNT(rx_drop), n);
 }
 EXPORT_SYMBOL_GPL(gunyah_sim_fault_rx_drop);
 
@@ -141,14 +162,7 @@ EXPORT_SYMBOL_GPL(gunyah_sim_fault_rx_drop);
  */
 void gunyah_sim_fault_rx_duplicate(unsigned int n)
 {
-	struct gunyah_sim *sim = sim_get();
-	unsigned long flags;
-
-	if (!sim)
-		return;
-	spin_lock_irqsave(&sim->lock, flags);
-	sim->faults.rx_dup = n;
-	spin_unlock_irqrestore(&sim->lock, flags);
+	sim_fault_set_count(SIM_FAULT_COUNT(rx_dup), n);
 }
 EXPORT_SYMBOL_GPL(gunyah_sim_fault_rx_duplicate);
 
@@ -297,14 +311,7 @@ EXPORT_SYMBOL_GPL(gunyah_sim_fault_tx_full);
  */
 void gunyah_sim_fault_vcpu_retry(unsigned int n)
 {
-	struct gunyah_sim *sim = sim_get();
-	unsigned long flags;
-
-	if (!sim)
-		return;
-	spin_lock_irqsave(&sim->lock, flags);
-	sim->faults.vcpu_retry = n;
-	spin_unlock_irqrestore(&sim->lock, flags);
+	sim_fault_set_count(SIM_FAULT_COUNT(vcpu_retry), n);
 }
 EXPORT_SYMBOL_GPL(gunyah_sim_fault_vcpu_retry);
 
@@ -317,14 +324,7 @@ EXPORT_SYMBOL_GPL(gunyah_sim_fault_vcpu_retry);
  */
 void gunyah_sim_fault_rx_retry(unsigned int n)
 {
-	struct gunyah_sim *sim = sim_get();
-	unsigned long flags;
-
-	if (!sim)
-		return;
-	spin_lock_irqsave(&sim->lock, flags);
-	sim->faults.rx_retry = n;
-	spin_unlock_irqrestore(&sim->lock, flags);
+	sim_fault_set_count(SIM_FAULT_COUNT(rx_retry), n);
 }
 EXPORT_SYMBOL_GPL(gunyah_sim_fault_rx_retry);
 
