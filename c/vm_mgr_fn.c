@@ -102,12 +102,17 @@
  * resources_lock.
  *
  * The registry of function types is an xarray that uses its own spinlock (xa_lock). It is held
- * only while one type is looked up and its module pinned (try_module_get()), and by the xarray
- * calls that insert and erase; never across bind(), request_module() or anything that sleeps,
- * and no other lock is taken under it, so it may be taken under any of the locks above. What
- * keeps a registered type alive is not this lock but module references: every instance holds
- * one on its type's module from GUNYAH_VM_ADD_FUNCTION until it is removed. The per-type
- * instance count (&gunyah_vm_function.nr_instances) is an atomic_t and needs no lock.
+ * only while one type is looked up, checked ready, its module pinned (try_module_get()) and its
+ * user counted, and by the xarray calls that insert and erase; never across bind(),
+ * request_module() or anything that sleeps, and no other lock is taken under it, so it may be
+ * taken under any of the locks above. What keeps a registered type alive is not this lock but
+ * module references (every instance holds one on its type's module from
+ * GUNYAH_VM_ADD_FUNCTION until it is removed) and, for a type withdrawn before its module
+ * exits (an ABI registration), its users: gunyah_vm_function_unregister() waits, holding no
+ * lock, until every lookup that found the type has let it go. An ADD is a user while it holds
+ * fn_lock and runs bind(), so a type must not be withdrawn under fn_lock or under a lock its
+ * callbacks take. The per-type counts (&gunyah_vm_function.nr_instances and .users) are
+ * atomic_t and need no lock.
  *
  * Function modules' own locks nest inside the framework lock their callback runs under. The
  * vCPU function's run mutex, for instance, is taken in unbind() (under fn_lock) and in
