@@ -22,7 +22,6 @@
 #include <linux/errno.h>
 #include <linux/export.h>
 #include <linux/limits.h>
-#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/printk.h>
 #include <linux/slab.h>
@@ -32,6 +31,7 @@
 
 #include <kunit/visibility.h>
 
+#include <gunyah/compat.h>
 #include <gunyah/fn_abi.h>
 #include <gunyah/rsc_mgr.h>
 #include <gunyah/vm_mgr.h>
@@ -275,8 +275,8 @@ static size_t gunyah_fn_abi_ops_size(u32 version)
  *
  * An instance pins only @owner: a callback elsewhere (a module that forgot to set its owner)
  * could be unloaded under a live instance. Without an owner, the callbacks must be in no
- * module; kernels that do not export is_vmalloc_or_module_addr() (before 6.12) cannot tell,
- * and there an owner is required.
+ * module; kernels that do not export is_vmalloc_or_module_addr() (before 6.12) cannot tell
+ * (gunyah_in_no_module()), and there an owner is required.
  *
  * Context: any context.
  * Return: true if @cb is NULL, lies in @owner's (core) memory, or, without an owner, in no
@@ -288,11 +288,7 @@ static bool gunyah_fn_abi_in_owner(const void *owner, const void *cb)
 		return true;
 	if (owner)
 		return within_module_core((unsigned long)cb, owner);
-#ifdef GUNYAH_HAVE_IS_VMALLOC_OR_MODULE_ADDR
-	return !is_vmalloc_or_module_addr(cb);
-#else
-	return false;
-#endif
+	return gunyah_in_no_module(cb);
 }
 
 /**

@@ -70,4 +70,22 @@ struct platform_device;
 #define GUNYAH_PLATFORM_REMOVE(fn)		.remove = fn##_int
 #endif
 
+/*
+ * gunyah_in_no_module(): is @p outside every module (built-in code)? is_vmalloc_or_module_addr()
+ * is exported from 6.12 on (c/Kbuild finds it in the kernel's Module.symvers); before, there is
+ * no way to tell, and the answer is a conservative false.
+ */
+#include <linux/mm.h>
+#ifdef GUNYAH_HAVE_IS_VMALLOC_OR_MODULE_ADDR
+static inline bool gunyah_in_no_module(const void *p)
+{
+	return !is_vmalloc_or_module_addr(p);
+}
+#else
+static inline bool gunyah_in_no_module(const void *p)
+{
+	return false;
+}
+#endif
+
 #endif
