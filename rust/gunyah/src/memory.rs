@@ -248,12 +248,29 @@ mod tests {
         }
     }
 
-    /// The VmFlags of the mapping that starts at `addr` in /proc/self/smaps.
+    /// Whether the smaps header line `line` ("start-end perms ...") is a mapping holding `addr`.
+    fn maps_addr(line: &str, addr: usize) -> bool {
+        let Some((range, _)) = line.split_once(' ') else {
+            return false;
+        };
+        let Some((start, end)) = range.split_once('-') else {
+            return false;
+        };
+        match (
+            usize::from_str_radix(start, 16),
+            usize::from_str_radix(end, 16),
+        ) {
+            (Ok(start), Ok(end)) => start <= addr && addr < end,
+            _ => false,
+        }
+    }
+
+    /// The VmFlags of the mapping that holds `addr` in /proc/self/smaps (the kernel may have
+    /// merged it with a neighbour of the same kind, made by a test running alongside).
     fn vm_flags(addr: usize) -> Vec<String> {
         let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
-        let start = format!("{addr:x}-");
-        let mut lines = smaps.lines().skip_while(|l| !l.starts_with(&start));
-        assert!(lines.next().is_some(), "no mapping at {start}");
+        let mut lines = smaps.lines().skip_while(|l| !maps_addr(l, addr));
+        assert!(lines.next().is_some(), "no mapping holds {addr:#x}");
         let flags = lines
             .find_map(|l| l.strip_prefix("VmFlags:"))
             .expect("no VmFlags line");
